@@ -1,0 +1,63 @@
+/** Roger's build statuses; `canceled` is ours. */
+export const BUILD_STATUSES = ['queued', 'started', 'passed', 'failed', 'canceled'] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+export const FINISHED: readonly BuildStatus[] = ['passed', 'failed', 'canceled'];
+
+export type Trigger = 'api' | 'webhook' | 'cli';
+
+/** The only Docker build options a request may set; anything else is refused. */
+export interface BuildOptions {
+  nocache?: boolean;
+  pull?: boolean;
+  buildargs?: Record<string, string>;
+  target?: string;
+}
+
+/**
+ * One build of one project. A request creates one build (named after the repository); when the
+ * checkout shows a build.yml with several projects, the build takes the first project and siblings are
+ * added for the others, sharing `groupId` and the group's log.
+ */
+export interface BuildRecord {
+  /** Unique and URL-safe. */
+  id: string;
+  /** The id of the request's first build; builds of one request share it and one log. */
+  groupId: string;
+  /** Roger's project name: `<repo URL>__<project>`. */
+  project: string;
+  repo: string;
+  branch: string;
+  status: BuildStatus;
+  /** Image reference once known: `<registry>/<project>:<tag>` (Roger's `tag`). */
+  tag: string | null;
+  /** Commit sha: given by a webhook up front, else resolved at checkout. */
+  commit: string | null;
+  author: string | null;
+  digest: string | null;
+  trigger: Trigger;
+  options: BuildOptions;
+  /** Why the build failed or was canceled. */
+  error: string | null;
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+/** `redis-server (company/redis)` from `https://github.com/company/redis` and `redis-server`. */
+export function projectAlias(repo: string, name: string): string {
+  const path = repo.replace(/\.git\/?$/, '').replace(/\/+$/, '');
+  const parts = path.split(/[/:]/).filter(Boolean);
+  const ownerRepo = parts.slice(-2).join('/');
+  return `${name} (${ownerRepo})`;
+}
+
+/** The repository's name: last path segment without `.git`. */
+export function repoName(repo: string): string {
+  const last = repo.replace(/\/+$/, '').split(/[/:]/).pop() ?? 'project';
+  return last.replace(/\.git$/, '') || 'project';
+}
+
+export const projectId = (repo: string, name: string): string => `${repo}__${name}`;

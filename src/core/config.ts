@@ -1,0 +1,52 @@
+/**
+ * The validated configuration: config.yml merged with defaults and environment overrides.
+ * Produced once by src/config; every other module receives the parts it needs.
+ */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+  email?: string;
+}
+
+export interface DockerClientOptions {
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https' | 'ssh';
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface Config {
+  app: {
+    url: string;
+    port: number;
+    defaultRegistry: string;
+    /** Bearer tokens accepted on /api; empty = no authentication (Roger's default). */
+    auth: { tokens: string[] } | null;
+  };
+  builds: {
+    /** null = unlimited */
+    concurrent: number | null;
+    retryAfter: number;
+    /** Seconds before a build is stopped and failed. */
+    timeout: number;
+    allowedSchemes: string[];
+    /** Days finished builds and their logs are kept; null = forever. */
+    retentionDays: number | null;
+  };
+  paths: { builds: string };
+  database: { url: string | null };
+  docker: { client: DockerClientOptions };
+  auth: {
+    github: string | null;
+    dockerhub: RegistryCredentials | null;
+    registries: Record<string, RegistryCredentials>;
+    slack: { url: string } | null;
+  };
+  github: { apiUrl: string; webhookSecret: string | null };
+  /** Notifier settings by name, as Roger had them (`global: 'true'` = for every project). */
+  notifications: Record<string, Record<string, unknown>>;
+  publishers: Record<string, Record<string, unknown>>;
+}

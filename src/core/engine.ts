@@ -1,0 +1,64 @@
+import type { Readable } from 'node:stream';
+import type { BuildLog } from './log.js';
+
+/** Credentials for one registry, as the Engine API's X-Registry-Auth wants them. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  email?: string;
+  serveraddress: string;
+}
+
+export interface ImageBuildRequest {
+  /** An uncompressed tar stream of the build context. */
+  context: Readable;
+  /** Dockerfile path inside the context. */
+  dockerfile: string;
+  /** Full references to tag the image with, e.g. `127.0.0.1:5000/app:latest`. */
+  tags: string[];
+  nocache?: boolean;
+  buildargs?: Record<string, string>;
+  target?: string;
+  /** Auth for the registries the Dockerfile's FROM lines name, keyed by registry host. */
+  registryConfig?: Record<string, RegistryAuth>;
+  log: BuildLog;
+  signal?: AbortSignal;
+}
+
+export interface RunRequest {
+  image: string;
+  /** Command run as `/bin/sh -c <command>`. */
+  command: string;
+  log: BuildLog;
+  /** Aborting stops and removes the container. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The Engine port: the Docker Engine API as the pipeline uses it.
+ *
+ * Contract: every method that creates a container removes it before it settles, whether it succeeds,
+ * fails or is aborted, so callers never clean up containers. Images are left for the caller.
+ * A failure of the user's input (Dockerfile error, failing command, push refused) rejects with a
+ * RogerError of kind `build-failed` carrying Docker's message; an unreachable engine rejects with kind
+ * `system`. Output is streamed line by line into the given log; progress bars are summarised.
+ */
+export interface Engine {
+  /** Checks the engine answers; rejects with a clear `system` error when it does not. */
+  ping(): Promise<void>;
+  imageExists(ref: string): Promise<boolean>;
+  /** Pulls `ref`. Rejects when the pull fails (the caller decides whether a local copy is enough). */
+  pull(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<void>;
+  /** Builds an image; resolves with its id once every tag is applied. */
+  build(req: ImageBuildRequest): Promise<{ imageId: string }>;
+  /** Runs a command in a fresh container of `image`; resolves with its exit code. */
+  run(req: RunRequest): Promise<{ exitCode: number }>;
+  /** Copies `path` out of a fresh container of `image` into the directory `dest` (created if needed). */
+  copyOut(image: string, path: string, dest: string, signal?: AbortSignal): Promise<void>;
+  /** Pushes `ref`; resolves with the manifest digest the registry reported. */
+  push(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<{ digest?: string }>;
+  /** Removes an image reference; missing images are not an error. */
+  removeImage(ref: string): Promise<void>;
+  /** Removes dangling images (intermediate layers of old builds); returns bytes reclaimed. */
+  pruneDangling(): Promise<number>;
+}

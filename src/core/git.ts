@@ -1,0 +1,32 @@
+import type { BuildLog } from './log.js';
+
+/** What a build needs to know about the commit it builds (also what rev.txt prints). */
+export interface Commit {
+  sha: string;
+  /** `Name <email>` as git prints it. */
+  author: string;
+  /** Commit date, as git's default date format (what Roger's rev.txt showed). */
+  date: string;
+  message: string;
+}
+
+export interface CheckoutRequest {
+  /** Repository URL or local path, already checked by `checkRepoUrl`. */
+  url: string;
+  /** Branch or tag name, already checked by `checkRefName`. */
+  ref: string;
+  /** Empty directory to check out into. */
+  dir: string;
+  /** Token for https clones of private repositories; never put on a command line or in a URL. */
+  token?: string;
+  log: BuildLog;
+  signal?: AbortSignal;
+}
+
+/** The Git port: everything Roger asks of git, through the git CLI. */
+export interface Git {
+  /** Fetches `ref` (branch or tag, shallow) into `dir` and checks it out; returns the commit. */
+  checkout(req: CheckoutRequest): Promise<Commit>;
+  /** The remote's default branch (HEAD symref), or undefined when the remote does not say. */
+  defaultBranch(url: string, opts?: { token?: string; signal?: AbortSignal }): Promise<string | undefined>;
+}

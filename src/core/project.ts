@@ -1,0 +1,40 @@
+/** A project as build.yml describes it, validated. One project = one image. */
+export interface PublishTarget {
+  to: 's3';
+  /** Path inside the built image to copy out and upload. */
+  copy: string;
+  bucket: string;
+  bucketPath?: string;
+  /** Command run in a container of the image before copying (e.g. `gulp build`). */
+  command?: string;
+}
+
+export interface Project {
+  /** The build.yml key: the image name. */
+  name: string;
+  /** Build context, relative to the repository root; '.' when not given. Never leaves the checkout. */
+  dockerfilePath: string;
+  /** Registry host, `dockerhub`, or undefined for app.defaultRegistry. */
+  registry?: string;
+  /** Directory (relative to dockerfilePath) where rev.txt is written; undefined = no rev.txt. */
+  revfile?: string;
+  /** Builder pattern: build `dockerfile`, extract `extract` from it, build the final image from that. */
+  build?: { dockerfile: string; extract: string };
+  /** Dockerfile name inside the context (Roger always used `Dockerfile`). */
+  dockerfile: string;
+  afterBuild: string[];
+  notify: string[];
+  publish: PublishTarget[];
+}
+
+/** Webhook matching rules (settings.matching). Absent = everything builds. */
+export interface Matching {
+  branches: string[];
+  patterns: string[];
+  tags: boolean;
+}
+
+export interface BuildFile {
+  projects: Project[];
+  matching?: Matching;
+}

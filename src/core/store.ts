@@ -1,0 +1,73 @@
+import type { BuildOptions, BuildRecord, BuildStatus, Trigger } from './build.js';
+
+export interface NewBuild {
+  repo: string;
+  branch: string;
+  trigger: Trigger;
+  options: BuildOptions;
+  /** Known up front for webhook builds; used to refuse a duplicate while one is queued. */
+  commit?: string | null;
+}
+
+export type BuildPatch = Partial<
+  Pick<
+    BuildRecord,
+    'project' | 'status' | 'tag' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs'
+  >
+>;
+
+export interface ProjectSummary {
+  /** `<repo>__<project>` */
+  name: string;
+  alias: string;
+  latestBuild: BuildRecord;
+}
+
+export interface Delivery {
+  id: string;
+  event: string;
+  repo: string | null;
+  ref: string | null;
+  /** What happened: `built`, `skipped: <why>`, `ignored: <why>`, `duplicate`. */
+  result: string;
+  buildId: string | null;
+  receivedAt: string;
+}
+
+/**
+ * The Store port: builds, their logs and webhook deliveries. One implementation over Kysely serves
+ * SQLite (embedded) and Postgres (shared by agents). Every method is atomic on its own.
+ */
+export interface Store {
+  /** Records a queued build. When `commit` is given and a queued build of the same repo, branch and
+   *  commit exists, returns that one with `created: false` instead. */
+  createBuild(b: NewBuild): Promise<{ build: BuildRecord; created: boolean }>;
+  getBuild(id: string): Promise<BuildRecord | undefined>;
+  /** Newest first. */
+  listBuilds(q: { limit: number; status?: BuildStatus }): Promise<BuildRecord[]>;
+  listGroup(groupId: string): Promise<BuildRecord[]>;
+  /** Projects with their latest build, most recently built first. */
+  listProjects(q: { limit: number }): Promise<ProjectSummary[]>;
+  updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
+  /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
+  addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;
+  /** Atomically moves the oldest queued build to `started` and returns it, unless `maxStarted`
+   *  builds are already started (null = no limit). Safe with many concurrent callers. */
+  claimNext(maxStarted: number | null): Promise<BuildRecord | undefined>;
+  /** Marks every `started` build failed with `reason`; returns how many (crash recovery). */
+  failStarted(reason: string): Promise<number>;
+  countByStatus(): Promise<Record<BuildStatus, number>>;
+  /** Appends to a group's log. */
+  appendLog(groupId: string, text: string): Promise<void>;
+  /** The group's log from byte `offset` on. */
+  readLog(groupId: string, offset: number): Promise<string>;
+  /** Records a webhook delivery; false when that delivery id was seen before. */
+  recordDelivery(d: Delivery): Promise<boolean>;
+  updateDelivery(id: string, patch: Pick<Delivery, 'result' | 'buildId'>): Promise<void>;
+  listDeliveries(q: { limit: number }): Promise<Delivery[]>;
+  /** Deletes finished builds (and their logs) last updated before `before`; returns how many. */
+  deleteFinishedBefore(before: Date): Promise<number>;
+  /** Checks the database answers (health). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
