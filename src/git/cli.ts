@@ -1,0 +1,90 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CheckoutRequest, Commit, Git } from '../core/git.js';
+import { COMMIT_LOG_ARGS, parseCommit } from './commit.js';
+import { authHeader, gitEnv } from './env.js';
+import { localFailure, remoteFailure } from './failure.js';
+import { fetchRef } from './fetch.js';
+import { redactUrl, urlPassword } from './redact.js';
+import { runGit, type RunResult } from './run.js';
+import { checkRefName, checkRepoUrl, KNOWN_SCHEMES } from './url.js';
+
+export interface GitOptions {
+  /** Defaults to `git` on PATH. */
+  gitBinary?: string;
+  /** Transports git itself may use; defaults to all Roger knows. Callers still check URLs first. */
+  allowedSchemes?: readonly string[];
+}
+
+/** The Git port over the git CLI. */
+export function createGit(opts: GitOptions = {}): Git {
+  const binary = opts.gitBinary ?? 'git';
+  const protocols = opts.allowedSchemes ?? KNOWN_SCHEMES;
+
+  async function checkout(req: CheckoutRequest): Promise<Commit> {
+    // Checked again: this is the last stop before a process runs, whatever the caller did.
+    checkRepoUrl(req.url, [...protocols]);
+    checkRefName(req.ref);
+    const env = gitEnv(process.env, { protocols, url: req.url, token: req.token });
+    const secrets = secretsOf(req.url, req.token);
+    const shown = redactUrl(req.url);
+    const run = (args: readonly string[], capture = false): Promise<RunResult> =>
+      runGit(binary, args, { cwd: req.dir, env, log: req.log, signal: req.signal, secrets, captureStdout: capture });
+
+    await mkdir(req.dir, { recursive: true });
+    // cwd is the new repository, so no path argument and no repository above it is consulted.
+    await local('init', run(['-c', 'init.defaultBranch=roger', 'init', '--quiet']));
+    await fetchRef(run, req.url, req.ref, shown);
+    await local('checkout', run(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', 'FETCH_HEAD']));
+    const log = await local('log', run([...COMMIT_LOG_ARGS], true));
+    return parseCommit(log.stdout);
+  }
+
+  async function defaultBranch(
+    url: string,
+    o: { token?: string; signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
+    checkRepoUrl(url, [...protocols]);
+    const env = gitEnv(process.env, { protocols, url, token: o.token });
+    // An empty private directory as cwd: ls-remote would otherwise read the config of any
+    // repository it found around the server's working directory.
+    const cwd = await mkdtemp(join(tmpdir(), 'roger-ls-remote-'));
+    try {
+      const res = await runGit(binary, ['ls-remote', '--symref', '--', url, 'HEAD'], {
+        cwd,
+        env,
+        signal: o.signal,
+        secrets: secretsOf(url, o.token),
+        captureStdout: true,
+      });
+      if (res.code !== 0) throw remoteFailure(redactUrl(url), res.stderr);
+      return parseHeadSymref(res.stdout);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  }
+
+  return { checkout, defaultBranch };
+}
+
+/** `ref: refs/heads/main\tHEAD` -> `main`; undefined when the remote does not name its HEAD. */
+export function parseHeadSymref(lsRemote: string): string | undefined {
+  const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(lsRemote);
+  return m?.[1];
+}
+
+async function local(step: string, result: Promise<RunResult>): Promise<RunResult> {
+  const r = await result;
+  if (r.code !== 0) throw localFailure(step, r.stderr);
+  return r;
+}
+
+/** Everything git could echo that must not reach the log: the token, its header form, a URL password. */
+function secretsOf(url: string, token: string | undefined): string[] {
+  const secrets: string[] = [];
+  if (token) secrets.push(token, authHeader(token).replace(/^Authorization: Basic /, ''));
+  const password = urlPassword(url);
+  if (password) secrets.push(password);
+  return secrets;
+}

@@ -1,0 +1,118 @@
+import { badInput } from '../core/errors.js';
+import { redactUrl } from './redact.js';
+
+export { checkRefName } from './ref.js';
+
+/** Longer URLs are no real repository; the cap keeps logs and argv sane. */
+const MAX_URL = 2048;
+
+/** The schemes Roger can clone from; anything else is refused even if configured. */
+export const KNOWN_SCHEMES = ['https', 'http', 'ssh', 'git', 'file'] as const;
+
+/**
+ * How git will reach `url`, decided the way git decides it: `<scheme>://` by its scheme (`git+ssh`
+ * and `ssh+git` are ssh), `<transport>::<address>` by the transport, a colon before the first slash
+ * is scp-like ssh (`[user@]host:path`), and everything else is a local path (`file`).
+ */
+export function schemeOf(url: string): string {
+  const transport = /^([A-Za-z][A-Za-z0-9+.-]*)::/.exec(url);
+  if (transport?.[1] !== undefined) return transport[1].toLowerCase();
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
+  if (scheme?.[1] !== undefined) {
+    const s = scheme[1].toLowerCase();
+    return s === 'git+ssh' || s === 'ssh+git' ? 'ssh' : s;
+  }
+  return isScpLike(url) ? 'ssh' : 'file';
+}
+
+/**
+ * Returns `url` when git may fetch from it, else throws a bad-input error saying why. Guards the
+ * option-injection and transport tricks (`--upload-pack=...`, `ext::...`, `ssh://-oProxyCommand=...`)
+ * before any git process exists, and enforces the configured scheme allowlist.
+ */
+export function checkRepoUrl(url: string, allowedSchemes: string[]): string {
+  const problem = urlProblem(url, allowedSchemes.map((s) => s.toLowerCase()));
+  if (problem !== undefined) throw badInput(`invalid repository URL ${quote(url)}: ${problem}`);
+  return url;
+}
+
+function urlProblem(url: string, allowed: string[]): string | undefined {
+  if (url === '') return 'it is empty';
+  if (url.length > MAX_URL) return `it is longer than ${MAX_URL} characters`;
+  if (url.startsWith('-')) return "it starts with '-' (would read as a git option)";
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(url)) return "'<transport>::' URLs (such as ext::) are not allowed";
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(url)) return 'it contains whitespace or control characters';
+  const scheme = schemeOf(url);
+  if (!(KNOWN_SCHEMES as readonly string[]).includes(scheme)) return `scheme '${scheme}' is not supported`;
+  if (!allowed.includes(scheme)) return `scheme '${scheme}' is not allowed (allowed: ${allowed.join(', ') || 'none'})`;
+  if (scheme === 'file') return undefined;
+  return authorityProblem(scheme, url);
+}
+
+/** Host, user and port checks: ssh passes them to the ssh command line, where a leading '-' is an option. */
+function authorityProblem(scheme: string, url: string): string | undefined {
+  const authority = authorityOf(url);
+  // git percent-decodes ssh:// and git:// URLs before connecting, so check what ssh would receive.
+  const decoded = percentDecode(authority);
+  if (decoded === undefined) return 'it has malformed percent-encoding';
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(decoded)) return 'its host part contains whitespace or control characters';
+  const at = decoded.lastIndexOf('@');
+  const user = at === -1 ? undefined : decoded.slice(0, at);
+  const { host, port } = splitHostPort(at === -1 ? decoded : decoded.slice(at + 1));
+  if (user?.startsWith('-')) return "its user name starts with '-'";
+  if (host === '') return 'it has no host';
+  if (host.startsWith('-')) return `its host starts with '-' (${scheme} would read it as an option)`;
+  if (port?.startsWith('-')) return "its port starts with '-'";
+  return undefined;
+}
+
+/** The `user@host:port` part: after `://` up to the path, or before the colon of an scp-like URL. */
+function authorityOf(url: string): string {
+  const sep = url.indexOf('://');
+  if (sep !== -1) {
+    const rest = url.slice(sep + 3);
+    const end = rest.search(/[/?#]/);
+    return end === -1 ? rest : rest.slice(0, end);
+  }
+  // scp-like: `[user@host:port]:path` or `user@host:path`.
+  if (url.startsWith('[')) {
+    const close = url.indexOf(']');
+    return close === -1 ? url : url.slice(1, close);
+  }
+  return url.slice(0, url.indexOf(':'));
+}
+
+function splitHostPort(hostPort: string): { host: string; port?: string } {
+  if (hostPort.startsWith('[')) {
+    const close = hostPort.indexOf(']');
+    if (close === -1) return { host: hostPort };
+    const after = hostPort.slice(close + 1);
+    return { host: hostPort.slice(1, close), port: after.startsWith(':') ? after.slice(1) : undefined };
+  }
+  const colon = hostPort.indexOf(':');
+  return colon === -1 ? { host: hostPort } : { host: hostPort.slice(0, colon), port: hostPort.slice(colon + 1) };
+}
+
+/** git's rule (`url_is_local_not_ssh`): a colon before any slash makes it `host:path`. */
+function isScpLike(url: string): boolean {
+  if (url.startsWith('[')) return url.includes(']:');
+  const colon = url.indexOf(':');
+  if (colon === -1) return false;
+  const slash = url.indexOf('/');
+  return slash === -1 || colon < slash;
+}
+
+function percentDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Quotes, redacts and shortens a refused URL, so the error stays one readable line and leaks no password. */
+function quote(url: string): string {
+  const safe = redactUrl(url);
+  const short = safe.length > 200 ? `${safe.slice(0, 200)}...` : safe;
+  return JSON.stringify(short);
+}
