@@ -11,6 +11,13 @@ export interface BuildOptions {
   pull?: boolean;
   buildargs?: Record<string, string>;
   target?: string;
+  /** Set by webhook triggers only (never accepted from a request): whether the ref is a tag, and that
+   *  build.yml's `settings.matching` applies. */
+  webhook?: {
+    refType: 'branch' | 'tag';
+    /** The X-GitHub-Delivery that queued the build; its record learns when matching skips the build. */
+    delivery?: string;
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ export interface NewBuild {
 export type BuildPatch = Partial<
   Pick<
     BuildRecord,
-    'project' | 'status' | 'tag' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs'
+    'project' | 'branch' | 'status' | 'tag' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs'
   >
 >;
 

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseBuildFile } from '../buildfile/parse.js';
+import { resolveInside } from '../buildfile/paths.js';
+import type { Config } from '../core/config.js';
+import type { PipelineDeps, PipelineRequest, CheckedOut } from './types.js';
+
+const BUILD_FILE = 'build.yml';
+/** Read at most this much of build.yml; the parser refuses anything larger with a clear message. */
+const MAX_BUILD_FILE = 5 * 1024 * 1024 + 1;
+
+/** Stage 1: fetch the ref, learn the commit, read build.yml. */
+export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promise<CheckedOut> {
+  const { git, config } = deps;
+  const token = githubTokenFor(req.repo, config);
+  const defaultBranch = await git.defaultBranch(req.repo, { token, signal: req.signal }).catch(() => undefined);
+  const ref = req.ref ?? defaultBranch ?? 'master';
+  const dir = join(req.workDir, 'src');
+  req.log.write(`Fetching ${ref} of ${req.repo}`);
+  const commit = await git.checkout({ url: req.repo, ref, dir, token, log: req.log, signal: req.signal });
+  req.log.write(`Checked out ${commit.sha.slice(0, 12)} by ${commit.author}: ${firstLine(commit.message)}`);
+  // A build.yml symlinked to a file outside the checkout must not be read (its content would reach the log).
+  const text = await readBuildFile(await resolveInside(dir, BUILD_FILE));
+  const buildFile = parseBuildFile(text ?? '', { repo: req.repo });
+  req.log.write(
+    text === undefined
+      ? `No ${BUILD_FILE}: building one project, ${buildFile.projects[0]?.name}`
+      : `${BUILD_FILE}: ${buildFile.projects.map((p) => p.name).join(', ')}`,
+  );
+  return { dir, ref, defaultBranch, commit, buildFile };
+}
+
+/**
+ * `auth.github` goes only to GitHub: github.com, or the host of `github.apiUrl` (GitHub Enterprise
+ * serves git and the API from one host). Any other host never sees it.
+ */
+export function githubTokenFor(repo: string, config: Config): string | undefined {
+  const token = config.auth.github;
+  if (!token) return undefined;
+  let host: string;
+  try {
+    const url = new URL(repo);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+    host = url.hostname;
+  } catch {
+    return undefined;
+  }
+  const apiHost = URL.canParse(config.github.apiUrl) ? new URL(config.github.apiUrl).hostname : '';
+  const githubHosts = ['github.com', apiHost === 'api.github.com' ? 'github.com' : apiHost];
+  return githubHosts.includes(host) ? token : undefined;
+}
+
+async function readBuildFile(path: string): Promise<string | undefined> {
+  try {
+    const buf = await readFile(path);
+    return buf.subarray(0, MAX_BUILD_FILE).toString('utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+const firstLine = (s: string): string => s.split('\n', 1)[0] ?? '';

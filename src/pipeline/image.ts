@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { resolveInside } from '../buildfile/paths.js';
+import { buildFailed } from '../core/errors.js';
+import type { BuildOptions } from '../core/build.js';
+import type { BuildLog } from '../core/log.js';
+import { createContextStream } from '../engine/context.js';
+import { extractDir } from './plan.js';
+import { pullBaseImages } from './pull.js';
+import type { PipelineDeps, PlannedProject } from './types.js';
+
+interface ImageStep {
+  deps: PipelineDeps;
+  options: BuildOptions;
+  log: BuildLog;
+  signal: AbortSignal;
+  workDir: string;
+}
+
+/**
+ * Stage 5: the image. With `build:` set (Roger's builder pattern) the builder image is built first,
+ * `extract` is copied out of it, and those files are the final image's context.
+ */
+export async function buildProjectImage(p: PlannedProject, step: ImageStep): Promise<string> {
+  const builder = p.project.build;
+  if (!builder) return buildOne(p.contextDir, p.project.dockerfile, [p.image], step);
+
+  const builderImage = `roger-builder/${p.project.name}:${p.tag}`;
+  step.log.write(`Building the builder image from ${builder.dockerfile}`);
+  await buildOne(p.contextDir, builder.dockerfile, [builderImage], step);
+  try {
+    const dest = extractDir(step.workDir, p.project);
+    step.log.write(`Extracting ${builder.extract} from the builder image`);
+    await step.deps.engine.copyOut(builderImage, builder.extract, dest, step.signal);
+    step.log.write('Building the final image from the extracted files');
+    return await buildOne(dest, p.project.dockerfile, [p.image], step);
+  } finally {
+    await step.deps.engine.removeImage(builderImage).catch(() => undefined);
+  }
+}
+
+async function buildOne(contextDir: string, dockerfile: string, tags: string[], step: ImageStep): Promise<string> {
+  const { engine, config } = step.deps;
+  const dockerfilePath = await resolveInside(contextDir, dockerfile);
+  const text = await readFile(dockerfilePath, 'utf8').catch((err: unknown) => {
+    throw buildFailed(`${dockerfile} not found in the build context`, err);
+  });
+  if (step.options.pull !== false) {
+    await pullBaseImages(engine, text, { config, buildargs: step.options.buildargs, log: step.log, signal: step.signal });
+  }
+  const context = await createContextStream(contextDir, { dockerfile });
+  const { imageId } = await engine.build({
+    context,
+    dockerfile,
+    tags,
+    nocache: step.options.nocache,
+    buildargs: step.options.buildargs,
+    target: step.options.target,
+    log: step.log,
+    signal: step.signal,
+  });
+  return imageId;
+}

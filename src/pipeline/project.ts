@@ -1,0 +1,41 @@
+import type { BuildOptions } from '../core/build.js';
+import type { BuildLog } from '../core/log.js';
+import { describeFailure } from './failure.js';
+import { runAfterBuild } from './hooks.js';
+import { buildProjectImage } from './image.js';
+import { writeRevfile } from './revfile.js';
+import type { CheckedOut, PipelineDeps, PlannedProject, ProjectResult } from './types.js';
+
+export interface ProjectRun {
+  deps: PipelineDeps;
+  checkout: CheckedOut;
+  options: BuildOptions;
+  workDir: string;
+  log: BuildLog;
+  signal: AbortSignal;
+}
+
+/** One project, stage by stage: revfile -> image -> after-build -> push. Never throws. */
+export async function runProject(p: PlannedProject, run: ProjectRun): Promise<ProjectResult> {
+  const started = Date.now();
+  const { engine } = run.deps;
+  const { log, signal } = run;
+  let stage = 'revfile';
+  try {
+    await writeRevfile(p, run.checkout, log);
+    stage = 'build';
+    log.write(`Building ${p.image}`);
+    await buildProjectImage(p, { ...run });
+    stage = 'after-build';
+    await runAfterBuild(engine, p.image, p.project.afterBuild, log, signal);
+    stage = 'push';
+    log.write(`Pushing ${p.image}`);
+    const { digest } = await engine.push(p.image, p.auth, log, signal);
+    log.write(`Pushed ${p.image}${digest ? ` (${digest})` : ''}`);
+    return { project: p.project.name, image: p.image, outcome: 'passed', digest, durationMs: Date.now() - started };
+  } catch (err) {
+    const failure = describeFailure(err, stage, signal);
+    log.write(`FAILED at ${stage}: ${failure.message}`);
+    return { project: p.project.name, image: p.image, outcome: failure.outcome, error: failure.message, durationMs: Date.now() - started };
+  }
+}

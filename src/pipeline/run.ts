@@ -1,0 +1,96 @@
+import { rm, mkdir } from 'node:fs/promises';
+import { RogerError } from '../core/errors.js';
+import { prefixed } from '../core/log.js';
+import type { Commit } from '../core/git.js';
+import { checkout } from './checkout.js';
+import { skipReason } from './match.js';
+import { describeFailure } from './failure.js';
+import { planProject } from './plan.js';
+import { runProject } from './project.js';
+import type { CheckedOut, PipelineDeps, PipelineRequest, PlannedProject, ProjectResult } from './types.js';
+
+export interface PipelineListener {
+  /** Called once build.yml is read, before any project starts (the server records siblings here). */
+  onPlan?(projects: PlannedProject[], checkout: CheckedOut): Promise<void>;
+  onProjectEnd?(result: ProjectResult): Promise<void>;
+}
+
+export interface PipelineResult {
+  commit?: Commit;
+  results: ProjectResult[];
+  /** Set when the build could not get as far as its projects (checkout, build.yml, paths). */
+  failure?: { outcome: 'failed' | 'canceled'; message: string; badInput: boolean };
+  /** Set when a webhook build's ref does not match build.yml's settings.matching: nothing was built. */
+  skipped?: string;
+}
+
+/**
+ * A whole build: checkout, then every project in parallel. Always removes its workspace, whatever
+ * happened; never throws for a failed build.
+ */
+export async function runPipeline(
+  deps: PipelineDeps,
+  req: PipelineRequest,
+  listener: PipelineListener = {},
+): Promise<PipelineResult> {
+  const timeoutMs = deps.config.builds.timeout * 1000;
+  const timeout = timeoutSignal(timeoutMs);
+  const signal = AbortSignal.any([req.signal, timeout.signal]);
+  const started = Date.now();
+  let stage = 'checkout';
+  try {
+    await mkdir(req.workDir, { recursive: true });
+    const co = await checkout(deps, { ...req, signal });
+    const skip = req.options.webhook && skipReason(co.buildFile.matching, co.ref, req.options.webhook.refType);
+    if (skip) {
+      req.log.write(`Skipped: ${skip}`);
+      return { commit: co.commit, results: [], skipped: skip };
+    }
+    stage = 'plan';
+    const planned = await Promise.all(co.buildFile.projects.map((p) => planProject(p, co, deps.config)));
+    await listener.onPlan?.(planned, co);
+    const many = planned.length > 1;
+    const results = await Promise.all(
+      planned.map(async (p) => {
+        const log = many ? prefixed(req.log, `[${p.project.name}]`) : req.log;
+        const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, log, signal });
+        await listener.onProjectEnd?.(result);
+        return result;
+      }),
+    );
+    for (const r of results) req.log.write(resultLine(r));
+    req.log.write(`Build ${results.every((r) => r.outcome === 'passed') ? 'passed' : 'failed'} in ${seconds(Date.now() - started)}`);
+    return { commit: co.commit, results };
+  } catch (err) {
+    const failure = describeFailure(err, stage, signal);
+    const badInput = err instanceof RogerError && err.kind === 'bad-input';
+    req.log.write(`FAILED at ${stage}: ${failure.message}`);
+    req.log.write(`Build ${failure.outcome} in ${seconds(Date.now() - started)}`);
+    return { results: [], failure: { ...failure, badInput } };
+  } finally {
+    timeout.clear();
+    await rm(req.workDir, { recursive: true, force: true }).catch((err: unknown) => {
+      req.log.write(`Warning: could not remove the workspace: ${(err as Error).message}`);
+    });
+  }
+}
+
+/** One line per project: the outcome, image, digest and duration. */
+export function resultLine(r: ProjectResult): string {
+  const mark = r.outcome === 'passed' ? 'PASSED' : r.outcome.toUpperCase();
+  const digest = r.digest ? ` ${r.digest}` : '';
+  const error = r.error ? ` (${r.error})` : '';
+  return `${mark} ${r.project} ${r.image}${digest} in ${seconds(r.durationMs)}${error}`;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+
+function timeoutSignal(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    const err = new Error(`build timed out after ${ms / 1000}s`);
+    err.name = 'TimeoutError';
+    controller.abort(err);
+  }, ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}

@@ -1,0 +1,57 @@
+import type { BuildOptions } from '../core/build.js';
+import type { Config } from '../core/config.js';
+import type { Engine, RegistryAuth } from '../core/engine.js';
+import type { Commit, Git } from '../core/git.js';
+import type { BuildLog } from '../core/log.js';
+import type { BuildFile, Project } from '../core/project.js';
+
+export interface PipelineDeps {
+  engine: Engine;
+  git: Git;
+  config: Config;
+}
+
+export interface PipelineRequest {
+  /** Checked repository URL or local path. */
+  repo: string;
+  /** Branch or tag; undefined = the repository's default branch. */
+  ref?: string;
+  options: BuildOptions;
+  /** A directory of this build's own; removed by the runner when the build ends. */
+  workDir: string;
+  log: BuildLog;
+  signal: AbortSignal;
+}
+
+/** What the checkout stage learns; every project stage reads it. */
+export interface CheckedOut {
+  dir: string;
+  ref: string;
+  defaultBranch: string | undefined;
+  commit: Commit;
+  buildFile: BuildFile;
+}
+
+/** One project with everything resolved: where its context is, what it is called, how to push it. */
+export interface PlannedProject {
+  project: Project;
+  /** Absolute build context directory, verified to stay inside the checkout. */
+  contextDir: string;
+  /** `<registry>/<name>:<tag>` (no registry part for Docker Hub). */
+  image: string;
+  tag: string;
+  registry: string;
+  auth: RegistryAuth | undefined;
+}
+
+export type ProjectOutcome = 'passed' | 'failed' | 'canceled';
+
+export interface ProjectResult {
+  project: string;
+  image: string;
+  outcome: ProjectOutcome;
+  digest?: string;
+  /** The failing step and Docker's (or the hook's) message. */
+  error?: string;
+  durationMs: number;
+}
