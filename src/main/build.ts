@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { maskText, secretValues } from '../config/mask.js';
+import { createMasker, secretValues } from '../config/mask.js';
 import { isRogerError, toError } from '../core/errors.js';
 import { createDockerEngine } from '../engine/docker.js';
 import { createGit } from '../git/cli.js';
@@ -34,7 +34,7 @@ export async function buildCommand(args: string[], out: NodeJS.WritableStream, e
     const repo = localOrUrl(checkRepoUrl(positionals[0] ?? '', ALL_SCHEMES));
     const ref = values.branch === undefined ? undefined : checkRefName(values.branch);
     const secrets = secretValues(config);
-    const log = createLineLog((line) => out.write(line), { mask: (t) => maskText(t, secrets) });
+    const log = createLineLog((line) => out.write(line), { mask: createMasker(secrets) });
     const engine = createDockerEngine(config.docker.client);
     await engine.ping();
     const result = await runPipeline(

@@ -1,0 +1,26 @@
+import type { Path, Tree } from './tree.js';
+
+/**
+ * Defaults in config.yml's own spelling (`retry-after`), merged under the file before `{{ }}` references
+ * are resolved, so a reference may point at a value the user never wrote (`{{ app.url }}`).
+ * A function, not a constant, so no caller can mutate another's defaults.
+ */
+export function defaultTree(): Tree {
+  return {
+    app: { url: 'http://localhost:8080', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
+    builds: { concurrent: 5, 'retry-after': 20, timeout: 3600, allowedSchemes: ['https', 'ssh'] },
+    paths: { builds: '/tmp/roger-builds' },
+    database: { url: null },
+    docker: { client: { socketPath: '/var/run/docker.sock' } },
+    auth: { github: null, dockerhub: null, registries: {}, slack: null },
+    github: { apiUrl: 'https://api.github.com', webhookSecret: null },
+    notifications: {},
+    publishers: {},
+  };
+}
+
+/**
+ * Sections a user replaces as a whole rather than key by key: dockerode treats `socketPath` and `host`
+ * as alternatives, so a configured `host` must not inherit the default socket.
+ */
+export const REPLACED_WHOLE: readonly Path[] = [['docker', 'client']];

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { Config } from '../core/config.js';
+import { isPlainObject } from './tree.js';
+
+/** Marks keys Roger 1.x's base.yml had; accepted so copied configs keep loading, and otherwise ignored. */
+export const LEGACY = 'legacy';
+const legacy = z.unknown().optional().describe(LEGACY);
+
+const nonEmpty = z.string().min(1);
+const url = z.string().url();
+const retention = z.number().positive().nullable().optional();
+
+const credentials = z.object({ username: nonEmpty, password: nonEmpty, email: z.string().optional() }).strict();
+
+const dockerClient = z
+  .object({
+    socketPath: nonEmpty.optional(),
+    host: nonEmpty.optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    protocol: z.enum(['http', 'https', 'ssh']).optional(),
+    ca: z.string().optional(),
+    cert: z.string().optional(),
+    key: z.string().optional(),
+  })
+  .strict();
+
+const settings = z.record(z.string(), z.record(z.string(), z.unknown()));
+
+/** Roger's README wrote `notifications: { github: '{{ auth.github }}' }`: a bare string is the token. */
+function normalizeNotifications(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([name, entry]) => [
+      name,
+      name === 'github' && typeof entry === 'string' ? { token: entry } : entry,
+    ]),
+  );
+}
+
+const emptyEntries = (value: unknown): unknown =>
+  isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v ?? {}])) : value;
+
+/** config.yml as written (Roger's key spelling), after defaults, environment and references. */
+export const fileSchema = z
+  .object({
+    app: z
+      .object({
+        url,
+        port: z.number().int().min(0).max(65535),
+        defaultRegistry: nonEmpty,
+        auth: z
+          .object({
+            tokens: z.array(nonEmpty).min(1, 'list at least one token, or set app.auth: ~ to turn authentication off'),
+          })
+          .strict()
+          .nullable(),
+        storage: legacy,
+      })
+      .strict(),
+    builds: z
+      .object({
+        concurrent: z.number().int().min(1).nullable(),
+        'retry-after': z.number().nonnegative(),
+        timeout: z.number().int().positive(),
+        allowedSchemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'expected a URL scheme such as https')).min(1),
+        'retention-days': retention,
+        retentionDays: retention,
+      })
+      .strict()
+      .superRefine((builds, ctx) => {
+        if (builds['retention-days'] != null && builds.retentionDays != null) {
+          const message = 'set retention-days or retentionDays, not both';
+          ctx.addIssue({ code: 'custom', path: ['retentionDays'], message });
+        }
+      }),
+    paths: z.object({ builds: nonEmpty, sources: legacy, tars: legacy, logs: legacy }).strict(),
+    database: z.object({ url: nonEmpty.nullable() }).strict(),
+    docker: z.object({ client: dockerClient }).strict(),
+    auth: z
+      .object({
+        github: nonEmpty.nullable(),
+        dockerhub: credentials.nullable(),
+        registries: z.record(z.string(), credentials),
+        slack: z.object({ url }).strict().nullable(),
+      })
+      .strict(),
+    github: z.object({ apiUrl: url, webhookSecret: nonEmpty.nullable() }).strict(),
+    notifications: z.preprocess((v) => emptyEntries(normalizeNotifications(v)), settings),
+    publishers: z.preprocess(emptyEntries, settings),
+    routes: legacy,
+  })
+  .strict();
+
+export const configSchema = fileSchema.transform(
+  (raw): Config => ({
+    app: { url: raw.app.url, port: raw.app.port, defaultRegistry: raw.app.defaultRegistry, auth: raw.app.auth },
+    builds: {
+      concurrent: raw.builds.concurrent,
+      retryAfter: raw.builds['retry-after'],
+      timeout: raw.builds.timeout,
+      allowedSchemes: raw.builds.allowedSchemes,
+      retentionDays: raw.builds['retention-days'] ?? raw.builds.retentionDays ?? null,
+    },
+    paths: { builds: raw.paths.builds },
+    database: { url: raw.database.url },
+    docker: { client: raw.docker.client },
+    auth: raw.auth,
+    github: raw.github,
+    notifications: raw.notifications,
+    publishers: raw.publishers,
+  }),
+);

@@ -1,0 +1,50 @@
+import pino from 'pino';
+import { loadConfig } from '../config/load.js';
+import { createMasker, secretValues } from '../config/mask.js';
+import { badInput, isRogerError, toError } from '../core/errors.js';
+import { createDockerEngine } from '../engine/docker.js';
+import { createGit } from '../git/cli.js';
+import { LogHub } from '../logs/hub.js';
+import { Scheduler } from '../queue/scheduler.js';
+import { executeBuild } from '../runner/execute.js';
+import { openStore } from '../store/open.js';
+import { parseCommandArgs } from './args.js';
+
+/**
+ * `roger agent --config FILE`: runs queued builds from a shared Postgres next to this host's Docker
+ * engine. No HTTP server: the `serve` process answers the API and reads the logs agents write.
+ */
+export async function agentCommand(args: string[]): Promise<number> {
+  const log = pino({ name: 'roger-agent' });
+  try {
+    const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } }, false);
+    const config = loadConfig({ file: values.config, env: process.env });
+    if (!config.database.url?.startsWith('postgres')) throw badInput('an agent needs database.url: postgres://... shared with the server');
+    const store = await openStore(config.database.url, { dataDir: config.paths.builds });
+    const secrets = secretValues(config);
+    const logs = new LogHub(store, { mask: createMasker(secrets) });
+    const engine = createDockerEngine(config.docker.client);
+    await engine.ping();
+    const git = createGit();
+    const scheduler = new Scheduler({
+      store,
+      concurrent: config.builds.concurrent,
+      perProcess: true,
+      run: (build, signal) => executeBuild(build, { engine, git, config, store, logs }, signal),
+      onError: (err) => log.error({ err }, 'agent error'),
+    });
+    scheduler.start();
+    log.info(`Roger agent running (${config.builds.concurrent ?? 'unlimited'} builds at once)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    await scheduler.stop(30_000);
+    await store.close();
+    return 0;
+  } catch (err) {
+    const error = toError(err);
+    log.error(`roger agent: ${error.message}`);
+    return isRogerError(error, 'bad-input') ? 2 : 1;
+  }
+}

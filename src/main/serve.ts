@@ -1,0 +1,36 @@
+import pino from 'pino';
+import { loadConfig } from '../config/load.js';
+import { maskSecrets } from '../config/mask.js';
+import { toError, isRogerError } from '../core/errors.js';
+import { parseCommandArgs } from './args.js';
+import { createServer } from './server.js';
+
+/** `roger serve [--config FILE] [--port N]`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const log = pino({ name: 'roger' });
+  try {
+    const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } }, false);
+    const config = loadConfig({ file: values.config, env: process.env });
+    if (values.port !== undefined) {
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${values.port}"`);
+      config.app.port = port;
+    }
+    log.info({ config: maskSecrets(config) }, 'configuration');
+    const server = await createServer(config, log);
+    const address = await server.listen();
+    log.info(`Roger running on port ${address.port}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    log.info('shutting down: no new requests, waiting for running builds');
+    await server.close();
+    log.info('stopped');
+    return 0;
+  } catch (err) {
+    const error = toError(err);
+    log.error(`roger serve: ${error.message}`);
+    return isRogerError(error, 'bad-input') ? 2 : 1;
+  }
+}

@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { isRogerError } from '../../src/core/errors.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+
+const sample = fileURLToPath(new URL('./fixtures/roger.yml', import.meta.url));
+
+function writeConfig(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'roger-config-')), 'config.yml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('loadConfig', () => {
+  it('returns the defaults when there is no file and no environment', () => {
+    expect(loadConfig({ env: {} })).toEqual({
+      app: { url: 'http://localhost:8080', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
+      builds: { concurrent: 5, retryAfter: 20, timeout: 3600, allowedSchemes: ['https', 'ssh'], retentionDays: null },
+      paths: { builds: '/tmp/roger-builds' },
+      database: { url: null },
+      docker: { client: { socketPath: '/var/run/docker.sock' } },
+      auth: { github: null, dockerhub: null, registries: {}, slack: null },
+      github: { apiUrl: 'https://api.github.com', webhookSecret: null },
+      notifications: {},
+      publishers: {},
+    });
+  });
+
+  it('reads a full Roger config.yml', () => {
+    const config = loadConfig({ file: sample, env: {} });
+    expect(config.app).toEqual({
+      url: 'https://builds.example.com',
+      port: 9090,
+      defaultRegistry: 'registry.example.com',
+      auth: { tokens: ['api-token-1', 'api-token-2'] },
+    });
+    expect(config.builds).toEqual({
+      concurrent: 3,
+      retryAfter: 30,
+      timeout: 1800,
+      allowedSchemes: ['https', 'ssh', 'file'],
+      retentionDays: 14,
+    });
+    expect(config.paths).toEqual({ builds: '/var/roger' });
+    expect(config.database.url).toBe('postgres://roger:db-pass@db.example.com/roger');
+    expect(config.auth.dockerhub).toEqual({ username: 'odino', email: 'someone@example.com', password: 'dockerhub-password' });
+    expect(config.auth.registries['registry.example.com']).toEqual({ username: 'ci', password: 'registry-password' });
+    expect(config.github).toEqual({ apiUrl: 'https://github.example.com/api/v3', webhookSecret: 'hook-secret' });
+    // A bare string under notifications.github was Roger's way to give the token.
+    expect(config.notifications.github).toEqual({ token: 'github-token-123' });
+    expect(config.notifications.slack).toEqual({ global: 'true', channel: '#builds' });
+    expect(config.publishers.s3).toMatchObject({ key: 's3-key-id', secret: 's3-secret-key' });
+    // A configured host replaces the default socket instead of merging with it.
+    expect(config.docker.client).toEqual({ host: '10.0.0.1', port: 2375, protocol: 'http' });
+  });
+
+  it('keeps defaults for keys the file leaves out and for empty sections', () => {
+    const config = parseConfig('app:\n  url: https://ci.example.com\nnotifications:\nbuilds:\n  concurrent: ~\n');
+    expect(config.app).toMatchObject({ url: 'https://ci.example.com', port: 8080 });
+    expect(config.notifications).toEqual({});
+    expect(config.builds.concurrent).toBeNull();
+    expect(config.builds.timeout).toBe(3600);
+  });
+
+  it('accepts retentionDays as well as retention-days', () => {
+    expect(parseConfig('builds:\n  retentionDays: 7\n').builds.retentionDays).toBe(7);
+  });
+
+  it('honours YAML merge keys, as js-yaml did for Roger', () => {
+    const merged = parseConfig('auth:\n  dockerhub: &c { username: u, password: p }\n  registries:\n    r.io: { <<: *c, password: q }\n');
+    expect(merged.auth.registries['r.io']).toEqual({ username: 'u', password: 'q' });
+  });
+
+  it('fails clearly when an explicitly given file is missing', () => {
+    expect(() => loadConfig({ file: '/nonexistent/config.yml', env: {} })).toThrow(
+      'cannot read config file /nonexistent/config.yml: no such file',
+    );
+    try {
+      loadConfig({ file: '/nonexistent/config.yml', env: {} });
+    } catch (err) {
+      expect(isRogerError(err, 'bad-input')).toBe(true);
+    }
+  });
+
+  it('reads $ROGER_CONFIG when no file is given, and prefers the given file', () => {
+    const fromEnv = writeConfig('app:\n  port: 7000\n');
+    const given = writeConfig('app:\n  port: 7001\n');
+    expect(loadConfig({ env: { ROGER_CONFIG: fromEnv } }).app.port).toBe(7000);
+    expect(loadConfig({ file: given, env: { ROGER_CONFIG: fromEnv } }).app.port).toBe(7001);
+    expect(() => loadConfig({ env: { ROGER_CONFIG: '/nonexistent.yml' } })).toThrow('/nonexistent.yml');
+  });
+
+  it('names the file as given in error messages', () => {
+    const file = writeConfig('app:\n  port: high\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(`${file}:2:3 app.port: expected number, got string`);
+  });
+});
