@@ -59,7 +59,7 @@ export interface Store {
   countByStatus(): Promise<Record<BuildStatus, number>>;
   /** Appends to a group's log. */
   appendLog(groupId: string, text: string): Promise<void>;
-  /** The group's log from byte `offset` on. */
+  /** The group's log after the first `offset` characters (what a follower already read). */
   readLog(groupId: string, offset: number): Promise<string>;
   /** Records a webhook delivery; false when that delivery id was seen before. */
   recordDelivery(d: Delivery): Promise<boolean>;

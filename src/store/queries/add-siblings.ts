@@ -1,0 +1,48 @@
+import type { BuildRecord } from '../../core/build.js';
+import { notFound } from '../../core/errors.js';
+import type { SqlBackend } from '../backend.js';
+import { newId, now } from '../ids.js';
+import { toBuildRecord } from '../rows.js';
+import type { NewBuildRow } from '../schema.js';
+
+/**
+ * Adds a started build for each of the group's other projects. They copy the request (repo, branch,
+ * commit, trigger, options) from the group's first build, which is already running the checkout.
+ */
+export async function addSiblings(backend: SqlBackend, groupId: string, projects: string[]): Promise<BuildRecord[]> {
+  if (projects.length === 0) return [];
+  return backend.db.transaction().execute(async (trx) => {
+    const first = await trx
+      .selectFrom('builds')
+      .selectAll()
+      .where('group_id', '=', groupId)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    if (!first) throw notFound(`build group ${groupId} not found`);
+    const at = now();
+    const rows: NewBuildRow[] = projects.map((project) => ({
+      id: newId(),
+      group_id: groupId,
+      project,
+      repo: first.repo,
+      branch: first.branch,
+      status: 'started',
+      tag: null,
+      commit_sha: first.commit_sha,
+      author: first.author,
+      digest: null,
+      trigger: first.trigger,
+      options: first.options,
+      error: null,
+      created_at: at,
+      updated_at: at,
+      started_at: at,
+      finished_at: null,
+      duration_ms: null,
+    }));
+    const inserted = await trx.insertInto('builds').values(rows).returningAll().execute();
+    // RETURNING promises no order; callers expect the order they asked for.
+    return inserted.sort((a, b) => a.seq - b.seq).map(toBuildRecord);
+  });
+}

@@ -1,0 +1,46 @@
+import { notFound } from '../../core/errors.js';
+import type { Delivery } from '../../core/store.js';
+import type { SqlBackend } from '../backend.js';
+import { toDelivery } from '../rows.js';
+import { toLimit } from './read-builds.js';
+
+/** GitHub redelivers on timeouts; the delivery id makes the second one a no-op. */
+export async function recordDelivery(backend: SqlBackend, d: Delivery): Promise<boolean> {
+  const result = await backend.db
+    .insertInto('deliveries')
+    .values({
+      id: d.id,
+      event: d.event,
+      repo: d.repo,
+      ref: d.ref,
+      result: d.result,
+      build_id: d.buildId,
+      received_at: d.receivedAt,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function updateDelivery(
+  backend: SqlBackend,
+  id: string,
+  patch: Pick<Delivery, 'result' | 'buildId'>,
+): Promise<void> {
+  const result = await backend.db
+    .updateTable('deliveries')
+    .set({ result: patch.result, build_id: patch.buildId })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw notFound(`delivery ${id} not found`);
+}
+
+export async function listDeliveries(backend: SqlBackend, q: { limit: number }): Promise<Delivery[]> {
+  const rows = await backend.db
+    .selectFrom('deliveries')
+    .selectAll()
+    .orderBy('seq', 'desc')
+    .limit(toLimit(q.limit))
+    .execute();
+  return rows.map(toDelivery);
+}

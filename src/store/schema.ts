@@ -1,0 +1,66 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { BuildStatus, Trigger } from '../core/build.js';
+
+/**
+ * The tables as Kysely sees them. Timestamps are ISO-8601 text in both dialects so one set of queries
+ * serves SQLite and Postgres, and text comparison orders them correctly (all are UTC with `Z`).
+ */
+export interface Database {
+  builds: BuildsTable;
+  log_chunks: LogChunksTable;
+  deliveries: DeliveriesTable;
+}
+
+export interface BuildsTable {
+  /** Insertion order: FIFO for the queue and newest-first for lists (created_at can tie). */
+  seq: Generated<number>;
+  id: string;
+  group_id: string;
+  project: string;
+  repo: string;
+  branch: string;
+  status: BuildStatus;
+  tag: string | null;
+  commit_sha: string | null;
+  author: string | null;
+  digest: string | null;
+  trigger: Trigger;
+  /** BuildOptions as JSON. */
+  options: string;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+/**
+ * One append to a group's log. `pos` and `end_pos` are offsets in UTF-16 code units (JavaScript string
+ * length) so a reader's offset is simply the length of what it has read so far.
+ */
+export interface LogChunksTable {
+  group_id: string;
+  pos: number;
+  end_pos: number;
+  text: string;
+  created_at: string;
+}
+
+export interface DeliveriesTable {
+  /** Arrival order for newest-first lists. */
+  seq: Generated<number>;
+  /** GitHub's X-GitHub-Delivery. */
+  id: string;
+  event: string;
+  repo: string | null;
+  ref: string | null;
+  result: string;
+  build_id: string | null;
+  received_at: string;
+}
+
+export type BuildRow = Selectable<BuildsTable>;
+export type NewBuildRow = Insertable<BuildsTable>;
+export type BuildRowPatch = Updateable<BuildsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;

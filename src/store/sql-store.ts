@@ -1,0 +1,52 @@
+import type { Store } from '../core/store.js';
+import type { SqlBackend } from './backend.js';
+import { asStoreError } from './errors.js';
+import { addSiblings } from './queries/add-siblings.js';
+import { claimNext } from './queries/claim-next.js';
+import { countByStatus } from './queries/count-by-status.js';
+import { createBuild } from './queries/create-build.js';
+import { deleteFinishedBefore } from './queries/delete-finished.js';
+import { listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
+import { failStarted } from './queries/fail-started.js';
+import { listProjects } from './queries/list-projects.js';
+import { appendLog, readLog } from './queries/logs.js';
+import { getBuild, listBuilds, listGroup } from './queries/read-builds.js';
+import { updateBuild } from './queries/update-build.js';
+
+/**
+ * The Store over SQL, the same for SQLite and Postgres. Each method is one query module; this file
+ * only turns driver failures (disk full, connection lost) into `system` errors that name the database.
+ */
+export function createSqlStore(backend: SqlBackend): Store {
+  const run = async <T>(action: string, query: () => Promise<T>): Promise<T> => {
+    try {
+      return await query();
+    } catch (err) {
+      throw asStoreError(err, action, backend.label);
+    }
+  };
+  return {
+    createBuild: (b) => run('create a build', () => createBuild(backend, b)),
+    getBuild: (id) => run('read a build', () => getBuild(backend, id)),
+    listBuilds: (q) => run('list builds', () => listBuilds(backend, q)),
+    listGroup: (groupId) => run('list a build group', () => listGroup(backend, groupId)),
+    listProjects: (q) => run('list projects', () => listProjects(backend, q)),
+    updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
+    addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
+    claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),
+    failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),
+    countByStatus: () => run('count builds', () => countByStatus(backend)),
+    appendLog: (groupId, text) => run('append to a log', () => appendLog(backend, groupId, text)),
+    readLog: (groupId, offset) => run('read a log', () => readLog(backend, groupId, offset)),
+    recordDelivery: (d) => run('record a delivery', () => recordDelivery(backend, d)),
+    updateDelivery: (id, patch) => run('update a delivery', () => updateDelivery(backend, id, patch)),
+    listDeliveries: (q) => run('list deliveries', () => listDeliveries(backend, q)),
+    deleteFinishedBefore: (before) => run('delete old builds', () => deleteFinishedBefore(backend, before)),
+    ping: () => run('answer a ping', () => ping(backend)),
+    close: () => run('close', () => backend.close()),
+  };
+}
+
+async function ping(backend: SqlBackend): Promise<void> {
+  await backend.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+}

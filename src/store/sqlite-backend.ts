@@ -1,0 +1,70 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import type { DatabaseConnection, Driver, SqliteDialectConfig } from 'kysely';
+import { systemError } from '../core/errors.js';
+import type { SqlBackend } from './backend.js';
+import { describeError } from './errors.js';
+import { sqliteMigrations } from './migrations/sqlite.js';
+import type { Database } from './schema.js';
+
+/**
+ * Every store transaction writes, so it begins IMMEDIATE: it takes the write lock up front (waiting
+ * out busy_timeout) instead of failing with SQLITE_BUSY when it later tries to upgrade a read lock
+ * that another process has overtaken. This is what serialises dedupe and claims across processes.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+/** Opens (creating if needed) the SQLite file at `path`, or an in-memory database for `:memory:`. */
+export async function openSqlite(path: string): Promise<SqlBackend> {
+  const memory = path === ':memory:';
+  const label = memory ? 'in-memory SQLite database' : `SQLite database ${path}`;
+  const cannotOpen = (err: unknown) => systemError(`cannot open the ${label}: ${describeError(err)}`, err);
+  if (!memory) await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => Promise.reject(cannotOpen(err)));
+
+  // Loaded on demand so a Postgres deployment never needs the native SQLite module.
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  let sqlite: InstanceType<typeof BetterSqlite3>;
+  try {
+    sqlite = new BetterSqlite3(path);
+  } catch (err) {
+    throw cannotOpen(err);
+  }
+  try {
+    // WAL lets the API read while a build writes its log; NORMAL is durable across process crashes,
+    // which is what a build server needs; busy_timeout makes other processes wait instead of fail.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    // journal_mode on a read-only file does not fail, so prove now that we can write.
+    if (!memory) sqlite.exec('begin immediate; rollback');
+  } catch (err) {
+    sqlite.close();
+    throw cannotOpen(err);
+  }
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    lock: () => Promise.resolve(),
+    rowLocks: false,
+    migrations: sqliteMigrations,
+    label,
+    close: () => db.destroy(),
+  };
+}

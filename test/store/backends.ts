@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
+import type { Store } from '../../src/core/store.js';
+import type { SqlBackend } from '../../src/store/backend.js';
+import { openSqlBackend } from '../../src/store/open.js';
+import { createSqlStore } from '../../src/store/sql-store.js';
+
+/**
+ * The databases every store test runs against: in-memory SQLite always, and Postgres when
+ * ROGER_TEST_PG names one (scripts/postgres.sh prints it). Each Postgres test gets a database of its
+ * own, created from that URL and dropped afterwards, so tests never see each other's rows.
+ */
+export interface Opened {
+  backend: SqlBackend;
+  store: Store;
+  /** The URL the store was opened with, to open a second store (another process) on the same data. */
+  url: string;
+  dispose(): Promise<void>;
+}
+
+export interface BackendCase {
+  name: 'sqlite' | 'postgres';
+  open(): Promise<Opened>;
+}
+
+const sqlite: BackendCase = {
+  name: 'sqlite',
+  async open() {
+    const url = 'sqlite::memory:';
+    const backend = await openSqlBackend(url, { dataDir: '/nonexistent' });
+    const store = createSqlStore(backend);
+    return { backend, store, url, dispose: () => store.close() };
+  },
+};
+
+function postgres(adminUrl: string): BackendCase {
+  return {
+    name: 'postgres',
+    async open() {
+      const name = `roger_test_${randomBytes(6).toString('hex')}`;
+      await admin(adminUrl, `create database ${name}`);
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      const url = u.toString();
+      const backend = await openSqlBackend(url, { dataDir: '/nonexistent' });
+      const store = createSqlStore(backend);
+      const dispose = async () => {
+        await store.close();
+        await admin(adminUrl, `drop database if exists ${name} with (force)`);
+      };
+      return { backend, store, url, dispose };
+    },
+  };
+}
+
+async function admin(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+const pgUrl = process.env.ROGER_TEST_PG;
+export const backendCases: BackendCase[] = pgUrl ? [sqlite, postgres(pgUrl)] : [sqlite];
+
+/** Opens a fresh store before each test of the enclosing describe and disposes of it after. */
+export function useStore(c: BackendCase): () => Opened {
+  let opened: Opened | undefined;
+  beforeEach(async () => {
+    opened = await c.open();
+  });
+  afterEach(async () => {
+    const done = opened;
+    opened = undefined;
+    await done?.dispose();
+  });
+  return () => {
+    if (!opened) throw new Error('the store is opened in beforeEach');
+    return opened;
+  };
+}
+
+export const newBuild = (repo = 'https://github.com/company/redis', branch = 'master', commit?: string) => ({
+  repo,
+  branch,
+  trigger: 'api' as const,
+  options: {},
+  ...(commit === undefined ? {} : { commit }),
+});
