@@ -1,0 +1,76 @@
+import type { BuildFile, Matching, Project, PublishTarget } from '../core/project.js';
+import { fromZod, problem, typeName, type Problem } from './issues.js';
+import { defaultProjectName, projectNameProblem } from './names.js';
+import { keyString, toPlain } from './plain.js';
+import { projectSchema, settingsSchema, type ParsedProject, type ParsedSettings } from './schema.js';
+
+/** The one key at the top of build.yml that is not a project. */
+export const SETTINGS_KEY = 'settings';
+
+export function defaultProject(name: string): Project {
+  return { name, dockerfilePath: '.', dockerfile: 'Dockerfile', afterBuild: [], notify: [], publish: [] };
+}
+
+function toProject(name: string, parsed: ParsedProject): Project {
+  const project = defaultProject(name);
+  if (parsed.dockerfilePath) project.dockerfilePath = parsed.dockerfilePath;
+  if (parsed.registry) project.registry = parsed.registry;
+  if (parsed.revfile) project.revfile = parsed.revfile;
+  if (parsed.build) project.build = parsed.build;
+  if (parsed.dockerfile) project.dockerfile = parsed.dockerfile;
+  project.afterBuild = parsed['after-build'] ?? [];
+  project.notify = parsed.notify ?? [];
+  project.publish = (parsed.publish ?? []).map((p) => {
+    const target: PublishTarget = { to: p.to, copy: p.copy, bucket: p.bucket };
+    if (p.bucketPath !== null && p.bucketPath !== undefined) target.bucketPath = p.bucketPath;
+    if (p.command) target.command = p.command;
+    return target;
+  });
+  return project;
+}
+
+function toMatching(settings: ParsedSettings): Matching | undefined {
+  const matching = settings?.matching;
+  if (!matching) return undefined;
+  return { branches: matching.branches ?? [], patterns: matching.patterns ?? [], tags: matching.tags ?? false };
+}
+
+export interface Interpreted {
+  buildFile: BuildFile;
+  problems: Problem[];
+}
+
+/** The loaded document (top-level map as a Map, for the file's order) as a BuildFile, or its problems. */
+export function interpret(data: unknown, repo: string): Interpreted {
+  const fallback = (): BuildFile => ({ projects: [defaultProject(defaultProjectName(repo))] });
+  if (data === null || data === undefined) return { buildFile: fallback(), problems: [] };
+  if (!(data instanceof Map)) {
+    const got = typeName(Array.isArray(data) ? 'array' : typeof data);
+    return { buildFile: fallback(), problems: [problem([], `expected a map of project names, got ${got}`)] };
+  }
+  const problems: Problem[] = [];
+  const projects: Project[] = [];
+  const seen = new Set<string>();
+  let matching: Matching | undefined;
+  for (const [rawKey, rawValue] of data as Map<unknown, unknown>) {
+    const name = keyString(rawKey);
+    const value = toPlain(rawValue);
+    if (name === SETTINGS_KEY) {
+      const result = settingsSchema.safeParse(value);
+      if (result.success) matching = toMatching(result.data);
+      else problems.push(...result.error.issues.flatMap((issue) => fromZod(issue, [name])));
+      continue;
+    }
+    const badName = projectNameProblem(name);
+    if (badName) problems.push(problem([name], badName, true));
+    // `1:` and `"1":` are different YAML keys but the same project.
+    else if (seen.has(name)) problems.push(problem([name], `project ${JSON.stringify(name)} appears twice`, true));
+    seen.add(name);
+    const result = projectSchema.safeParse(value);
+    if (result.success) projects.push(toProject(name, result.data));
+    else problems.push(...result.error.issues.flatMap((issue) => fromZod(issue, [name])));
+  }
+  const buildFile: BuildFile = projects.length > 0 ? { projects } : fallback();
+  if (matching) buildFile.matching = matching;
+  return { buildFile, problems };
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { CONTEXT, REPOSITORY, checkImagePath, checkRelativeFile, checkRelativePath, type Checked } from './paths.js';
+import { patternProblem } from './patterns.js';
+
+/** A string checked (and normalised) by one of the path checks; a refusal becomes a zod issue. */
+const checked = (check: (value: string) => Checked) =>
+  z.string().transform((value, ctx) => {
+    const result = check(value);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: result.problem });
+    return z.NEVER;
+  });
+
+const text = z.string().min(1);
+
+/** A host[:port] (optionally with a path) or `dockerhub`; it becomes part of every image reference. */
+const registry = z
+  .string()
+  .min(1)
+  .refine((value) => !value.includes('://'), 'give the registry as host[:port], without a scheme')
+  .refine((value) => /^[A-Za-z0-9._:/[\]-]+$/.test(value), 'is not a registry host[:port]');
+
+const pattern = z.string().superRefine((value, ctx) => {
+  const problem = patternProblem(value);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
+
+const publish = z
+  .object({
+    to: z.literal('s3'),
+    copy: checked(checkImagePath),
+    bucket: text,
+    bucketPath: z.string().nullish(),
+    command: text.nullish(),
+  })
+  .strict();
+
+const build = z
+  .object({
+    dockerfile: checked((value) => checkRelativeFile(value, CONTEXT)),
+    extract: checked(checkImagePath),
+  })
+  .strict();
+
+/** Every optional key also accepts an empty value (`notify:`), meaning "not set". */
+export const projectSchema = z.preprocess(
+  (value) => value ?? {},
+  z
+    .object({
+      dockerfilePath: checked((value) => checkRelativePath(value, REPOSITORY)).nullish(),
+      registry: registry.nullish(),
+      revfile: checked((value) => checkRelativePath(value, CONTEXT)).nullish(),
+      build: build.nullish(),
+      'after-build': z.union([text.transform((command) => [command]), z.array(text)]).nullish(),
+      notify: z.array(text).nullish(),
+      publish: z.array(publish).nullish(),
+      dockerfile: checked((value) => checkRelativeFile(value, CONTEXT)).nullish(),
+    })
+    .strict(),
+);
+
+export const settingsSchema = z
+  .object({
+    matching: z
+      .object({
+        branches: z.array(text).nullish(),
+        patterns: z.array(pattern).nullish(),
+        tags: z.boolean().nullish(),
+      })
+      .strict()
+      .nullish(),
+  })
+  .strict()
+  .nullish();
+
+export type ParsedProject = z.output<typeof projectSchema>;
+export type ParsedSettings = z.output<typeof settingsSchema>;
+
+/** Every key the schemas know, for "did you mean" hints. */
+export const KNOWN_KEYS: readonly string[] = [
+  'dockerfilePath', 'registry', 'revfile', 'build', 'after-build', 'notify', 'publish', 'dockerfile',
+  'extract', 'to', 'copy', 'bucket', 'bucketPath', 'command', 'matching', 'branches', 'patterns', 'tags',
+];
