@@ -20,7 +20,7 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promis
   const commit = await git.checkout({ url: req.repo, ref, dir, token, log: req.log, signal: req.signal });
   req.log.write(`Checked out ${commit.sha.slice(0, 12)} by ${commit.author}: ${firstLine(commit.message)}`);
   // A build.yml symlinked to a file outside the checkout must not be read (its content would reach the log).
-  const text = await readBuildFile(await resolveInside(dir, BUILD_FILE));
+  const text = await readBuildFile(await resolveInside(dir, BUILD_FILE, { label: BUILD_FILE }));
   const buildFile = parseBuildFile(text ?? '', { repo: req.repo });
   req.log.write(
     text === undefined

@@ -40,7 +40,7 @@ export async function buildProjectImage(p: PlannedProject, step: ImageStep): Pro
 
 async function buildOne(contextDir: string, dockerfile: string, tags: string[], step: ImageStep): Promise<string> {
   const { engine, config } = step.deps;
-  const dockerfilePath = await resolveInside(contextDir, dockerfile);
+  const dockerfilePath = await resolveInside(contextDir, dockerfile, { label: 'dockerfile' });
   const text = await readFile(dockerfilePath, 'utf8').catch((err: unknown) => {
     throw buildFailed(`${dockerfile} not found in the build context`, err);
   });

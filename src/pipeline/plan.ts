@@ -10,7 +10,7 @@ const DOCKER_HUB = 'docker.io';
 
 /** Stage 2: resolve each project's context, image name and registry credentials. */
 export async function planProject(project: Project, co: CheckedOut, config: Config): Promise<PlannedProject> {
-  const contextDir = await resolveInside(co.dir, project.dockerfilePath);
+  const contextDir = await resolveInside(co.dir, project.dockerfilePath, { label: 'dockerfilePath' });
   const tag = imageTag(co.ref, co.defaultBranch);
   const registry = project.registry === 'dockerhub' ? DOCKER_HUB : (project.registry ?? config.app.defaultRegistry);
   const repository = registry === DOCKER_HUB ? project.name : `${registry}/${project.name}`;

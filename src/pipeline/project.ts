@@ -35,7 +35,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     return { project: p.project.name, image: p.image, outcome: 'passed', digest, durationMs: Date.now() - started };
   } catch (err) {
     const failure = describeFailure(err, stage, signal);
-    log.write(`FAILED at ${stage}: ${failure.message}`);
+    log.write(`FAILED: ${failure.message}`);
     return { project: p.project.name, image: p.image, outcome: failure.outcome, error: failure.message, durationMs: Date.now() - started };
   }
 }

@@ -23,7 +23,7 @@ export function revfileText(co: Pick<CheckedOut, 'ref' | 'commit'>): string {
 export async function writeRevfile(p: PlannedProject, co: CheckedOut, log: BuildLog): Promise<void> {
   if (p.project.revfile === undefined) return;
   // Resolved again at write time: a symlinked rev.txt or revfile dir must not let us write outside.
-  const path = await resolveInside(p.contextDir, `${p.project.revfile}/rev.txt`);
+  const path = await resolveInside(p.contextDir, `${p.project.revfile}/rev.txt`, { label: 'revfile' });
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, revfileText(co), { flag: 'w' });
   log.write(`Wrote ${p.project.revfile}/rev.txt`);

@@ -64,7 +64,7 @@ export async function runPipeline(
   } catch (err) {
     const failure = describeFailure(err, stage, signal);
     const badInput = err instanceof RogerError && err.kind === 'bad-input';
-    req.log.write(`FAILED at ${stage}: ${failure.message}`);
+    req.log.write(`FAILED: ${failure.message}`);
     req.log.write(`Build ${failure.outcome} in ${seconds(Date.now() - started)}`);
     return { results: [], failure: { ...failure, badInput } };
   } finally {
