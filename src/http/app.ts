@@ -1,0 +1,50 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import qs from 'qs';
+import type { Config } from '../core/config.js';
+import type { Engine } from '../core/engine.js';
+import type { Store } from '../core/store.js';
+import type { LogHub } from '../logs/hub.js';
+import { bearerAuth } from './auth.js';
+import { errorHandler } from './errors.js';
+import type { Metrics } from './metrics.js';
+import { buildRoutes } from './routes/build.js';
+import { buildsRoutes } from './routes/builds.js';
+import { configRoutes } from './routes/config.js';
+import { healthRoutes } from './routes/health.js';
+import { projectsRoutes } from './routes/projects.js';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  logs: LogHub;
+  engine: Engine;
+  metrics: Metrics;
+  scheduler: { wake(): void; cancel(id: string, reason?: string): boolean; readonly runningCount: number };
+  /** Extra route plugins (webhooks, UI) registered by the composition root. */
+  plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+}
+
+/** Request bodies above this are refused with 413 before they are read into memory. */
+export const BODY_LIMIT = 1024 * 1024;
+
+export async function createApp(deps: AppDeps, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT,
+    // Roger's clients send options[nocache]=true; qs understands brackets. Depth and sizes are bounded.
+    querystringParser: (s) => qs.parse(s, { depth: 3, arrayLimit: 20, parameterLimit: 200 }),
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => void reply.code(404).send({ message: `no route for ${req.method} ${req.url.split('?')[0]}` }));
+  app.addHook('onRequest', bearerAuth(deps.config.app.auth?.tokens ?? []));
+  await app.register(async (api) => {
+    buildRoutes(api, deps);
+    buildsRoutes(api, deps);
+    projectsRoutes(api, deps);
+    configRoutes(api, deps);
+    healthRoutes(api, deps);
+  });
+  for (const plugin of deps.plugins ?? []) await app.register(async (scope) => plugin(scope));
+  return app;
+}

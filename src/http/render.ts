@@ -1,0 +1,36 @@
+import { projectAlias, type BuildRecord } from '../core/build.js';
+import type { Delivery, ProjectSummary } from '../core/store.js';
+
+/** A build as Roger's API showed it (snake_case), plus this project's extra fields. */
+export function renderBuild(b: BuildRecord): Record<string, unknown> {
+  const name = b.project.slice(b.project.lastIndexOf('__') + 2);
+  return {
+    id: b.id,
+    project: b.project,
+    alias: projectAlias(b.repo, name),
+    branch: b.branch,
+    status: b.status,
+    tag: b.tag,
+    created_at: b.createdAt,
+    updated_at: b.updatedAt,
+    repo: b.repo,
+    commit: b.commit,
+    author: b.author,
+    digest: b.digest,
+    trigger: b.trigger,
+    options: b.options,
+    error: b.error,
+    started_at: b.startedAt,
+    finished_at: b.finishedAt,
+    duration_ms: b.durationMs,
+    group_id: b.groupId,
+  };
+}
+
+export function renderProject(p: ProjectSummary): Record<string, unknown> {
+  return { name: p.name, alias: p.alias, latest_build: renderBuild(p.latestBuild) };
+}
+
+export function renderDelivery(d: Delivery): Record<string, unknown> {
+  return { id: d.id, event: d.event, repo: d.repo, ref: d.ref, result: d.result, build_id: d.buildId, received_at: d.receivedAt };
+}

@@ -1,0 +1,66 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { BUILD_STATUSES, FINISHED, type BuildStatus } from '../../core/build.js';
+import { badInput, notFound } from '../../core/errors.js';
+import { requestBuild } from '../../trigger/request.js';
+import type { AppDeps } from '../app.js';
+import { parseId, parseLimit } from '../params.js';
+import { renderBuild } from '../render.js';
+
+interface IdParams {
+  id: string;
+}
+
+export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { store } = deps;
+  const load = async (raw: unknown) => {
+    const build = await store.getBuild(parseId(raw));
+    if (!build) throw notFound('build not found');
+    return build;
+  };
+
+  app.get<{ Querystring: { limit?: string; status?: string } }>('/api/builds', async (req) => {
+    const limit = parseLimit(req.query.limit);
+    const status = req.query.status;
+    if (status !== undefined && !BUILD_STATUSES.includes(status as BuildStatus)) throw badInput(`status must be one of ${BUILD_STATUSES.join(', ')}`);
+    const builds = await store.listBuilds({ limit, status: status as BuildStatus | undefined });
+    return { builds: builds.map(renderBuild) };
+  });
+
+  app.get<{ Params: IdParams }>('/api/builds/:id', async (req) => ({ build: renderBuild(await load(req.params.id)) }));
+
+  // Streams the group's log while it grows and ends when every build of the group has finished.
+  app.get<{ Params: IdParams }>('/api/builds/:id/log', async (req, reply) => {
+    const build = await load(req.params.id);
+    const controller = new AbortController();
+    req.raw.on('close', () => controller.abort());
+    const finished = async () => (await store.listGroup(build.groupId)).every((b) => FINISHED.includes(b.status));
+    const stream = Readable.from(deps.logs.follow(build.groupId, finished, controller.signal));
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(stream);
+  });
+
+  app.post<{ Params: IdParams }>('/api/builds/:id/cancel', async (req, reply) => {
+    const build = await load(req.params.id);
+    if (FINISHED.includes(build.status)) return reply.code(409).send({ message: `build already ${build.status}` });
+    const reason = 'canceled by request';
+    // Running here: abort it and the pipeline records `canceled`. Queued, or running on another
+    // agent: record it; the queue skips it and the agent's scheduler aborts it on its next look.
+    if (!deps.scheduler.cancel(build.groupId, reason)) {
+      const group = await store.listGroup(build.groupId);
+      for (const b of group.filter((g) => !FINISHED.includes(g.status))) {
+        await store.updateBuild(b.id, { status: 'canceled', error: reason, finishedAt: new Date().toISOString() });
+      }
+      deps.logs.touch(build.groupId);
+    }
+    return reply.code(202).send({ message: 'build canceled', id: build.id });
+  });
+
+  app.post<{ Params: IdParams }>('/api/builds/:id/rebuild', async (req, reply) => {
+    const old = await load(req.params.id);
+    const { build } = await requestBuild(
+      { store, allowedSchemes: deps.config.builds.allowedSchemes, wake: () => deps.scheduler.wake() },
+      { repo: old.repo, branch: old.branch, options: old.options, trigger: 'api' },
+    );
+    return reply.code(202).send({ message: 'build scheduled', id: build.id, build: renderBuild(build) });
+  });
+}

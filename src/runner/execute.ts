@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { projectId, type BuildRecord, type BuildStatus } from '../core/build.js';
+import type { Store } from '../core/store.js';
+import type { LogHub } from '../logs/hub.js';
+import { runPipeline } from '../pipeline/run.js';
+import type { CheckedOut, PipelineDeps, PlannedProject, ProjectResult } from '../pipeline/types.js';
+
+export interface ExecuteDeps extends PipelineDeps {
+  store: Store;
+  logs: LogHub;
+  /** Called after each build record reaches a final status (notifiers hook in here). */
+  onFinished?(build: BuildRecord): Promise<void>;
+  /** Called when a webhook build was skipped by settings.matching (its delivery records why). */
+  onSkipped?(build: BuildRecord, reason: string): Promise<void>;
+  /** Called when a build record starts for real (after checkout), e.g. for a pending commit status. */
+  onStarted?(build: BuildRecord): Promise<void>;
+}
+
+/**
+ * Runs a claimed (`started`) build through the pipeline and records what happens: the group's
+ * projects as sibling builds, each project's outcome, and a final status for every record of the group
+ * even when the pipeline fails before the projects start.
+ */
+export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal: AbortSignal): Promise<void> {
+  const { store, logs } = deps;
+  const log = logs.writer(build.groupId);
+  const idsByProject = new Map<string, string>();
+  const finished = new Set<string>();
+  const finish = async (id: string, status: BuildStatus, patch: { digest?: string; error?: string; durationMs?: number }) => {
+    finished.add(id);
+    const now = new Date().toISOString();
+    const record = await store.updateBuild(id, {
+      status,
+      digest: patch.digest ?? null,
+      error: patch.error ?? null,
+      finishedAt: now,
+      durationMs: patch.durationMs ?? null,
+    });
+    await deps.onFinished?.(record).catch(() => undefined);
+  };
+
+  const onPlan = async (planned: PlannedProject[], co: CheckedOut) => {
+    const [first, ...others] = planned;
+    if (!first) return;
+    const siblings = await store.addSiblings(build.groupId, others.map((p) => projectId(build.repo, p.project.name)));
+    const records: [PlannedProject, string][] = [[first, build.id], ...others.map((p, i): [PlannedProject, string] => [p, siblings[i]?.id ?? ''])];
+    for (const [p, id] of records) {
+      idsByProject.set(p.project.name, id);
+      const rec = await store.updateBuild(id, {
+        project: projectId(build.repo, p.project.name),
+        branch: co.ref,
+        tag: p.image,
+        commit: co.commit.sha,
+        author: co.commit.author,
+      });
+      await deps.onStarted?.(rec).catch(() => undefined);
+    }
+  };
+  const onProjectEnd = async (r: ProjectResult) => {
+    const id = idsByProject.get(r.project);
+    if (id) await finish(id, r.outcome, { digest: r.digest, error: r.error, durationMs: r.durationMs });
+  };
+
+  try {
+    const result = await runPipeline(
+      deps,
+      {
+        repo: build.repo,
+        ref: build.branch || undefined,
+        options: build.options,
+        workDir: join(deps.config.paths.builds, 'workspaces', build.id),
+        log,
+        signal,
+      },
+      { onPlan, onProjectEnd },
+    );
+    if (result.failure) await finish(build.id, result.failure.outcome, { error: result.failure.message });
+    if (result.skipped) {
+      await finish(build.id, 'canceled', { error: `skipped: ${result.skipped}` });
+      await deps.onSkipped?.(build, result.skipped);
+    }
+  } catch (err) {
+    // Recording failed (database gone?): still try to leave no build of this group `started`.
+    const message = `system error: ${(err as Error).message}`;
+    for (const id of new Set([build.id, ...idsByProject.values()])) {
+      if (finished.has(id)) continue;
+      await finish(id, 'failed', { error: message }).catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    await log.flush();
+    logs.touch(build.groupId);
+  }
+}
