@@ -31,8 +31,10 @@ export async function createApp(deps: AppDeps, logger: FastifyServerOptions['log
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT,
-    // Roger's clients send options[nocache]=true; qs understands brackets. Depth and sizes are bounded.
-    querystringParser: (s) => qs.parse(s, { depth: 3, arrayLimit: 20, parameterLimit: 200 }),
+    routerOptions: {
+      // Roger's clients send options[nocache]=true; qs understands brackets. Depth and sizes are bounded.
+      querystringParser: (s) => qs.parse(s, { depth: 3, arrayLimit: 20, parameterLimit: 200 }),
+    },
     return503OnClosing: true,
   });
   app.setErrorHandler(errorHandler);

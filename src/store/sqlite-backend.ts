@@ -17,6 +17,17 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+
+  // SQLite rolls a transaction back by itself on errors such as SQLITE_FULL; Kysely's ROLLBACK then
+  // fails with "no transaction is active" and would hide the error that matters (the disk is full).
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } catch (err) {
+      if (err instanceof Error && /no transaction is active/.test(err.message)) return;
+      throw err;
+    }
+  }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
