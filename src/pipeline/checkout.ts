@@ -13,11 +13,15 @@ const MAX_BUILD_FILE = 5 * 1024 * 1024 + 1;
 export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promise<CheckedOut> {
   const { git, config } = deps;
   const token = githubTokenFor(req.repo, config);
-  const defaultBranch = await git.defaultBranch(req.repo, { token, signal: req.signal }).catch(() => undefined);
-  const ref = req.ref ?? defaultBranch ?? 'master';
+  // The default branch decides the `latest` tag; when the ref is known it is asked in parallel with the fetch.
+  const asking = git.defaultBranch(req.repo, { token, signal: req.signal }).catch(() => undefined);
+  const ref = req.ref ?? (await asking) ?? 'master';
   const dir = join(req.workDir, 'src');
   req.log.write(`Fetching ${ref} of ${req.repo}`);
-  const commit = await git.checkout({ url: req.repo, ref, dir, token, log: req.log, signal: req.signal });
+  const [commit, defaultBranch] = await Promise.all([
+    git.checkout({ url: req.repo, ref, dir, token, log: req.log, signal: req.signal }),
+    asking,
+  ]);
   req.log.write(`Checked out ${commit.sha.slice(0, 12)} by ${commit.author}: ${firstLine(commit.message)}`);
   // A build.yml symlinked to a file outside the checkout must not be read (its content would reach the log).
   const text = await readBuildFile(await resolveInside(dir, BUILD_FILE, { label: BUILD_FILE }));

@@ -3,18 +3,21 @@ import type { Config } from '../core/config.js';
 import type { Engine } from '../core/engine.js';
 import type { Store } from '../core/store.js';
 
-const PRUNE_EVERY_MS = 60_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
 const RETENTION_EVERY_MS = 60 * 60_000;
 
 /**
- * Keeps a busy server's disk in check: dangling images (old layers of rebuilt tags) are pruned after
- * builds, at most once a minute, and finished builds older than `builds.retentionDays` are deleted hourly.
+ * Keeps a busy server's disk in check: dangling images (old layers of rebuilt tags) are pruned when a
+ * build finishes and none is running, at most every ten minutes (a prune during a build can remove an
+ * image that build is about to use as cache), and finished builds older than `builds.retentionDays` are
+ * deleted hourly.
  */
-export function startHousekeeping(deps: { store: Store; engine: Engine; config: Config; log: Logger }) {
-  let lastPrune = 0;
+export function startHousekeeping(deps: { store: Store; engine: Engine; config: Config; log: Logger; running(): number }) {
+  // The first prune waits a full interval: a server that just started has nothing of its own to prune.
+  let lastPrune = Date.now();
   let pruning = false;
   const prune = async (): Promise<void> => {
-    if (pruning || Date.now() - lastPrune < PRUNE_EVERY_MS) return;
+    if (pruning || deps.running() > 0 || Date.now() - lastPrune < PRUNE_EVERY_MS) return;
     pruning = true;
     try {
       const bytes = await deps.engine.pruneDangling();
@@ -40,7 +43,8 @@ export function startHousekeeping(deps: { store: Store; engine: Engine; config: 
   timer.unref();
   void retain();
   return {
-    buildFinished: (): void => void prune(),
+    // Looked at a little later: the build that just finished still counts as running right now.
+    buildFinished: (): void => void setTimeout(() => void prune(), 5000).unref(),
     stop: (): void => clearInterval(timer),
   };
 }

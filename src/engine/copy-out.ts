@@ -1,0 +1,122 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import * as tarfs from 'tar-fs';
+import { RogerError, buildFailed, systemError, toError } from '../core/errors.js';
+import { abortable } from './abort.js';
+import type { EngineClient } from './client.js';
+import { withContainer } from './container.js';
+import { canceled, statusCodeOf } from './errors.js';
+
+/** `docker cp image:path dest` through a created (never started) container. */
+
+function inside(root: string, target: string): boolean {
+  return target === root || target.startsWith(root + sep);
+}
+
+function withoutFirstSegment(name: string): string {
+  return name.split('/').slice(1).join('/');
+}
+
+const SUPPORTED = new Set(['file', 'directory', 'symlink', 'link']);
+
+/**
+ * A failure to write the files: with an errno it is our disk (full, not writable); without one,
+ * tar-fs refused the archive's content (a path through a link), which the image's author controls.
+ * Wrapped before it can look like a socket error, which `EACCES` and friends would otherwise be.
+ */
+function extractionError(err: unknown, root: string, what: string): RogerError {
+  const e = toError(err);
+  return typeof Reflect.get(e, 'code') === 'string'
+    ? systemError(`${what} failed: cannot write into ${root}: ${e.message}`, e)
+    : buildFailed(`${what} failed: refused archive entry: ${e.message}`, e);
+}
+
+/**
+ * Extracts the engine's archive of `path` into `root`. The archive names everything under the base
+ * name of `path`; for a directory that top level is dropped so its contents land in `root`, a file
+ * lands as `root/<name>`. Symlinks pointing outside `root` are skipped: they would hand whoever
+ * reads the artifacts a path into the host. tar-fs itself refuses entries escaping `root` and never
+ * writes through an existing symlink.
+ */
+export function extractArchive(archive: NodeJS.ReadableStream, root: string, what = 'Extraction'): Promise<void> {
+  let stripTop: boolean | undefined;
+  const extract = tarfs.extract(root, {
+    map(header) {
+      // The first entry is the top level: a directory when `path` was one.
+      stripTop ??= header.type === 'directory';
+      if (!stripTop) return header;
+      header.name = withoutFirstSegment(header.name);
+      const linkname: unknown = Reflect.get(header, 'linkname');
+      // Hard link targets are archive paths, so they lose the top level too; symlink targets are
+      // relative to the link and stay as they are.
+      if (header.type === 'link' && typeof linkname === 'string') {
+        Reflect.set(header, 'linkname', withoutFirstSegment(linkname));
+      }
+      return header;
+    },
+    ignore(name, header) {
+      if (!header) return false;
+      if (!SUPPORTED.has(header.type)) return true; // devices and fifos have no place in artifacts
+      if (header.type !== 'symlink') return false;
+      const linkname: unknown = Reflect.get(header, 'linkname');
+      return typeof linkname !== 'string' || !inside(root, resolve(dirname(name), linkname));
+    },
+  });
+  return new Promise<void>((done, fail) => {
+    let ended = false;
+    const stop = (err: unknown): void => {
+      if (archive instanceof Readable) archive.destroy();
+      // Also destroys the entry being written, which closes its file.
+      extract.destroy();
+      fail(err);
+    };
+    archive.on('error', stop);
+    archive.on('end', () => (ended = true));
+    // A connection cut without an error would otherwise leave the extraction waiting for ever.
+    archive.on('close', () => {
+      if (!ended) stop(new Error('the archive stream closed before its end'));
+    });
+    extract.on('error', (err: unknown) => stop(extractionError(err, root, what)));
+    extract.on('finish', () => done());
+    archive.pipe(extract);
+  });
+}
+
+export async function copyOut(
+  client: EngineClient,
+  image: string,
+  path: string,
+  dest: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const what = `Copy of ${path} out of ${image}`;
+  if (signal?.aborted) throw canceled(what);
+  const root = resolve(dest);
+  try {
+    await mkdir(root, { recursive: true });
+  } catch (err) {
+    throw systemError(`${what} failed: cannot create ${root}: ${toError(err).message}`, err);
+  }
+  await withContainer(
+    client,
+    // Never started: the command only has to exist for the engine to accept the container.
+    { Image: image, Cmd: ['/roger-copy-out'], Tty: false },
+    { endpoint: client.endpoint, what, signal },
+    async (container) => {
+      let archive: NodeJS.ReadableStream | undefined;
+      const work = (async () => {
+        try {
+          archive = await container.getArchive({ path });
+        } catch (err) {
+          if (statusCodeOf(err) === 404) throw buildFailed(`${what} failed: ${path} does not exist in the image`, err);
+          throw err;
+        }
+        await extractArchive(archive, root, what);
+      })();
+      await abortable(work, signal, what, () => {
+        if (archive instanceof Readable) archive.destroy(canceled(what));
+      });
+    },
+  );
+}

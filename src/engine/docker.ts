@@ -1,0 +1,142 @@
+import { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { DockerClientOptions } from '../core/config.js';
+import type { Engine, RegistryAuth } from '../core/engine.js';
+import { buildFailed } from '../core/errors.js';
+import type { BuildLog } from '../core/log.js';
+import { abortable } from './abort.js';
+import { buildImage } from './build.js';
+import { createEngineClient, type EngineClient } from './client.js';
+import { copyOut } from './copy-out.js';
+import { canceled, statusCodeOf, toEngineError } from './errors.js';
+import { ProgressSummary, digestOf, readMessages } from './progress.js';
+import { registryOf } from './ref.js';
+import { runCommand } from './run.js';
+
+/** The Engine port over the Docker Engine API (dockerode). */
+
+/**
+ * The X-Registry-Auth header for a pull or push. Without credentials an empty object is still sent:
+ * the engine's push endpoint otherwise tries to read credentials from the request body and fails.
+ */
+function authConfig(auth: RegistryAuth | undefined): Dockerode.AuthConfig {
+  if (!auth) return {};
+  const config: Dockerode.AuthConfigObject = {
+    username: auth.username,
+    password: auth.password,
+    serveraddress: auth.serveraddress,
+  };
+  if (auth.email) config.email = auth.email;
+  return config;
+}
+
+/**
+ * Follows a pull or push stream: progress summarised into the log, the first error in the stream
+ * turned into a failure naming the registry (the stream says "connection refused", not where).
+ */
+async function followDistribution(
+  open: () => Promise<NodeJS.ReadableStream>,
+  log: BuildLog,
+  what: string,
+  signal: AbortSignal | undefined,
+): Promise<{ digest?: string }> {
+  let stream: NodeJS.ReadableStream | undefined;
+  const work = (async () => {
+    stream = await open();
+    const progress = new ProgressSummary(log);
+    let digest: string | undefined;
+    let error: string | undefined;
+    await readMessages(stream, (m) => {
+      progress.handle(m);
+      digest = digestOf(m) ?? digest;
+      if (m.error) error ??= m.error;
+    });
+    if (error !== undefined) throw buildFailed(`${what} failed: ${error}`);
+    return digest === undefined ? {} : { digest };
+  })();
+  return abortable(work, signal, what, () => {
+    if (stream instanceof Readable) stream.destroy();
+  });
+}
+
+async function call<T>(client: EngineClient, what: string, kind: 'build-failed' | 'system', fn: (docker: Dockerode) => Promise<T>): Promise<T> {
+  try {
+    return await fn(await client.docker());
+  } catch (err) {
+    throw toEngineError(err, { endpoint: client.endpoint, what, kind });
+  }
+}
+
+export function createDockerEngine(opts: DockerClientOptions): Engine {
+  const client = createEngineClient(opts);
+  const { endpoint } = client;
+
+  return {
+    async ping() {
+      await call(client, 'Ping of the Docker engine', 'system', (docker) => docker.ping());
+    },
+
+    async imageExists(ref) {
+      return call(client, `Inspecting ${ref}`, 'system', async (docker) => {
+        try {
+          await docker.getImage(ref).inspect();
+          return true;
+        } catch (err) {
+          if (statusCodeOf(err) === 404) return false;
+          throw err;
+        }
+      });
+    },
+
+    async pull(ref, auth, log, signal) {
+      const what = `Pull of ${ref} from ${registryOf(ref)}`;
+      if (signal?.aborted) throw canceled(what);
+      try {
+        const docker = await client.docker();
+        const options: { authconfig: Dockerode.AuthConfig; abortSignal?: AbortSignal } = { authconfig: authConfig(auth) };
+        if (signal) options.abortSignal = signal;
+        await followDistribution(() => docker.pull(ref, options), log, what, signal);
+      } catch (err) {
+        throw toEngineError(err, { endpoint, what, signal });
+      }
+    },
+
+    async push(ref, auth, log, signal) {
+      const what = `Push of ${ref} to ${registryOf(ref)}`;
+      if (signal?.aborted) throw canceled(what);
+      try {
+        const docker = await client.docker();
+        const options: Dockerode.ImagePushOptions = { authconfig: authConfig(auth) };
+        if (signal) options.abortSignal = signal;
+        return await followDistribution(() => docker.getImage(ref).push(options), log, what, signal);
+      } catch (err) {
+        throw toEngineError(err, { endpoint, what, signal });
+      }
+    },
+
+    build: (req) => buildImage(client, req),
+
+    run: (req) => runCommand(client, req),
+
+    copyOut: (image, path, dest, signal) => copyOut(client, image, path, dest, signal),
+
+    async removeImage(ref) {
+      await call(client, `Removing ${ref}`, 'system', async (docker) => {
+        try {
+          await docker.getImage(ref).remove();
+        } catch (err) {
+          if (statusCodeOf(err) !== 404) throw err;
+        }
+      });
+    },
+
+    async pruneDangling() {
+      const info = await call(client, 'Pruning dangling images', 'system', (docker) =>
+        docker.pruneImages({ filters: { dangling: { true: true } } }),
+      );
+      // Typed as a number, but the engine sends what it likes; a missing count means nothing freed.
+      const reclaimed: unknown = info.SpaceReclaimed;
+      return typeof reclaimed === 'number' ? reclaimed : 0;
+    },
+  };
+}

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Engine, ImageBuildRequest, RegistryAuth, RunRequest } from '../core/engine.js';
+import { buildFailed } from '../core/errors.js';
+import type { BuildLog } from '../core/log.js';
+import { canceled } from './errors.js';
+import { splitTag } from './ref.js';
+
+/**
+ * A scriptable Engine for fast tests of the pipeline: no Docker, but the same observable contract
+ * (errors of the right kind, abort -> `canceled`, output into the log). It records every call, keeps a
+ * set of local images (builds and pulls add to it, runs and pushes need it) and fails on request.
+ */
+
+export type EngineMethod = keyof Engine;
+
+export type FakeCall =
+  | { method: 'ping' }
+  | { method: 'imageExists'; ref: string }
+  | { method: 'pull'; ref: string; auth: RegistryAuth | undefined }
+  | {
+      method: 'build';
+      tags: string[];
+      dockerfile: string;
+      nocache: boolean | undefined;
+      buildargs: Record<string, string> | undefined;
+      target: string | undefined;
+      registries: string[];
+    }
+  | { method: 'run'; image: string; command: string }
+  | { method: 'copyOut'; image: string; path: string; dest: string }
+  | { method: 'push'; ref: string; auth: RegistryAuth | undefined }
+  | { method: 'removeImage'; ref: string }
+  | { method: 'pruneDangling' };
+
+export interface RunScript {
+  /** Which commands this applies to: a substring or pattern of the command; omitted = all. */
+  match?: string | RegExp;
+  exitCode?: number;
+  /** Written to the log, line by line. */
+  output?: string | string[];
+  /** Time the command takes; `forever` runs until aborted. */
+  delayMs?: number | 'forever';
+  /** How many runs this script answers before it is used up; omitted = unlimited. */
+  times?: number;
+}
+
+export interface FakeEngineOptions {
+  /** Images present from the start (e.g. base images a test assumes local). */
+  images?: string[];
+  /** Lines every build writes to its log. */
+  buildOutput?: string[];
+  /** Time every build, pull and push takes, so tests can abort them midway. */
+  delayMs?: number;
+  /** Files `copyOut` finds: image path -> { relative file name: content }, shared by all images. */
+  files?: Record<string, Record<string, string>>;
+  /** Digest `push` reports per reference; otherwise one derived from the reference. */
+  digests?: Record<string, string>;
+  /** Bytes `pruneDangling` reports. */
+  reclaimed?: number;
+}
+
+interface Failure {
+  error: Error;
+  remaining: number;
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Resolves after `ms` (never for `forever`), rejecting with `canceled` when the signal aborts. */
+function delay(ms: number | 'forever', signal: AbortSignal | undefined, what: string): Promise<void> {
+  if (signal?.aborted) return Promise.reject(canceled(what));
+  return new Promise<void>((done, fail) => {
+    const timer = ms === 'forever' ? undefined : setTimeout(finish, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      fail(canceled(what));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function finish(): void {
+      signal?.removeEventListener('abort', onAbort);
+      done();
+    }
+  });
+}
+
+function writeLines(log: BuildLog, output: string | string[] | undefined): void {
+  const lines = typeof output === 'string' ? output.split('\n') : (output ?? []);
+  for (const line of lines) log.write(line);
+}
+
+export class FakeEngine implements Engine {
+  readonly calls: FakeCall[] = [];
+  readonly images: Set<string>;
+  private readonly failures = new Map<EngineMethod, Failure>();
+  private readonly runScripts: RunScript[] = [];
+  private builds = 0;
+
+  constructor(private readonly opts: FakeEngineOptions = {}) {
+    this.images = new Set(opts.images ?? []);
+  }
+
+  /** The next `times` calls of `method` reject with `error` (default: a `build-failed` error). */
+  fail(method: EngineMethod, error: Error = buildFailed(`fake ${method} failure`), times = Infinity): this {
+    this.failures.set(method, { error, remaining: times });
+    return this;
+  }
+
+  clearFailures(): this {
+    this.failures.clear();
+    return this;
+  }
+
+  /** Scripts commands' results; the first script matching a command answers it. */
+  onRun(script: RunScript): this {
+    this.runScripts.push({ ...script });
+    return this;
+  }
+
+  callsOf<M extends FakeCall['method']>(method: M): Array<Extract<FakeCall, { method: M }>> {
+    return this.calls.filter((c): c is Extract<FakeCall, { method: M }> => c.method === method);
+  }
+
+  private record(call: FakeCall): void {
+    this.calls.push(call);
+    const failure = this.failures.get(call.method);
+    if (!failure || failure.remaining <= 0) return;
+    failure.remaining--;
+    throw failure.error;
+  }
+
+  private script(command: string): RunScript {
+    const found = this.runScripts.find((s) => {
+      if ((s.times ?? Infinity) <= 0) return false;
+      if (s.match === undefined) return true;
+      return typeof s.match === 'string' ? command.includes(s.match) : s.match.test(command);
+    });
+    if (found?.times !== undefined) found.times--;
+    return found ?? {};
+  }
+
+  private requireImage(ref: string, what: string): void {
+    if (!this.images.has(ref)) throw buildFailed(`${what} failed: No such image: ${ref}`);
+  }
+
+  async ping(): Promise<void> {
+    this.record({ method: 'ping' });
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    this.record({ method: 'imageExists', ref });
+    return this.images.has(ref);
+  }
+
+  async pull(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<void> {
+    this.record({ method: 'pull', ref, auth });
+    await delay(this.opts.delayMs ?? 0, signal, `Pull of ${ref}`);
+    log.write(`Status: Downloaded newer image for ${ref}`);
+    this.images.add(ref);
+  }
+
+  async build(req: ImageBuildRequest): Promise<{ imageId: string }> {
+    // Drained so whatever produces the context (a tar of a checkout) runs to its end and closes;
+    // its errors are not this fake's business.
+    req.context.on('error', () => undefined);
+    req.context.resume();
+    this.record({
+      method: 'build',
+      tags: [...req.tags],
+      dockerfile: req.dockerfile,
+      nocache: req.nocache,
+      buildargs: req.buildargs,
+      target: req.target,
+      registries: Object.keys(req.registryConfig ?? {}),
+    });
+    await delay(this.opts.delayMs ?? 0, req.signal, `Build of ${req.tags[0] ?? 'image'}`);
+    const imageId = `sha256:${hash(`${req.tags.join(',')}#${++this.builds}`)}`;
+    writeLines(req.log, this.opts.buildOutput ?? [`Successfully built ${imageId.slice(7, 19)}`]);
+    this.images.add(imageId);
+    for (const tag of req.tags) this.images.add(tag);
+    return { imageId };
+  }
+
+  async run(req: RunRequest): Promise<{ exitCode: number }> {
+    this.record({ method: 'run', image: req.image, command: req.command });
+    this.requireImage(req.image, `Command in ${req.image}`);
+    const script = this.script(req.command);
+    writeLines(req.log, script.output);
+    await delay(script.delayMs ?? 0, req.signal, `Command in ${req.image}`);
+    return { exitCode: script.exitCode ?? 0 };
+  }
+
+  async copyOut(image: string, path: string, dest: string, signal?: AbortSignal): Promise<void> {
+    this.record({ method: 'copyOut', image, path, dest });
+    const what = `Copy of ${path} out of ${image}`;
+    if (signal?.aborted) throw canceled(what);
+    this.requireImage(image, what);
+    const files = this.opts.files?.[path];
+    if (!files) throw buildFailed(`${what} failed: ${path} does not exist in the image`);
+    const root = resolve(dest);
+    await mkdir(root, { recursive: true });
+    for (const [name, content] of Object.entries(files)) {
+      const target = resolve(join(root, name));
+      if (!target.startsWith(root + sep)) throw new Error(`fake file ${name} escapes ${dest}`);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
+  }
+
+  async push(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<{ digest?: string }> {
+    this.record({ method: 'push', ref, auth });
+    this.requireImage(ref, `Push of ${ref}`);
+    await delay(this.opts.delayMs ?? 0, signal, `Push of ${ref}`);
+    const digest = this.opts.digests?.[ref] ?? `sha256:${hash(ref)}`;
+    log.write(`${splitTag(ref).tag}: digest: ${digest} size: 527`);
+    return { digest };
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    this.record({ method: 'removeImage', ref });
+    this.images.delete(ref);
+  }
+
+  async pruneDangling(): Promise<number> {
+    this.record({ method: 'pruneDangling' });
+    return this.opts.reclaimed ?? 0;
+  }
+}
+
+export function createFakeEngine(opts?: FakeEngineOptions): FakeEngine {
+  return new FakeEngine(opts);
+}

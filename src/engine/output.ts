@@ -1,0 +1,82 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { BuildLog } from '../core/log.js';
+
+/**
+ * Command output into the build log, line by line, within a budget: a hook printing megabytes must not
+ * flood the log (or memory), but the command must still run to its end, so excess output is drained
+ * and dropped rather than making the command fail.
+ */
+
+/** What one command (or one build step) may log before the rest is dropped. */
+export const OUTPUT_LIMIT = 5 * 1024 * 1024;
+/** Longer lines are cut into pieces so a newline-free stream cannot grow a line without bound. */
+export const MAX_LINE = 64 * 1024;
+
+/** Shared by a command's stdout and stderr so the limit holds for both together. */
+export class OutputBudget {
+  private used = 0;
+  private truncated = false;
+
+  constructor(
+    private readonly log: BuildLog,
+    private readonly limit = OUTPUT_LIMIT,
+  ) {}
+
+  /** Whether a line of `bytes` may still be logged; says so once when the budget runs out. */
+  take(bytes: number): boolean {
+    if (this.truncated) return false;
+    if (this.used + bytes > this.limit) {
+      this.truncated = true;
+      this.log.write(`output truncated: more than ${Math.round(this.limit / 1024 / 1024)} MB, the rest is not logged`);
+      return false;
+    }
+    this.used += bytes;
+    return true;
+  }
+
+  /** A new build step gets a fresh budget, so a noisy step does not hide the steps after it. */
+  reset(): void {
+    this.used = 0;
+    this.truncated = false;
+  }
+}
+
+/** Buffers partial lines until their newline; one per output stream. */
+export class LineSink {
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
+
+  constructor(
+    private readonly log: BuildLog,
+    private readonly budget: OutputBudget,
+    /** Called for each complete line before it is logged (builds watch for `Step N/M`). */
+    private readonly onLine?: (line: string) => void,
+  ) {}
+
+  push(chunk: Buffer | string): void {
+    this.partial += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    let nl: number;
+    while ((nl = this.partial.indexOf('\n')) !== -1) {
+      this.line(this.partial.slice(0, nl));
+      this.partial = this.partial.slice(nl + 1);
+    }
+    while (this.partial.length > MAX_LINE) {
+      this.line(this.partial.slice(0, MAX_LINE));
+      this.partial = this.partial.slice(MAX_LINE);
+    }
+  }
+
+  /** Logs what is left without a trailing newline. */
+  flush(): void {
+    this.partial += this.decoder.end();
+    if (this.partial) this.line(this.partial);
+    this.partial = '';
+  }
+
+  private line(raw: string): void {
+    const text = raw.replace(/\r$/, '');
+    this.onLine?.(text);
+    if (text.trim() === '') return;
+    if (this.budget.take(Buffer.byteLength(text) + 1)) this.log.write(text);
+  }
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { baseImages, expand, registryOf } from '../../src/engine/dockerfile.js';
+import { splitTag } from '../../src/engine/ref.js';
+
+describe('baseImages', () => {
+  it('lists a single FROM', () => {
+    expect(baseImages('FROM node:20\nRUN echo hi\n')).toEqual(['node:20']);
+  });
+
+  it('skips stage names, scratch and duplicates in multi-stage builds', () => {
+    const text = [
+      'FROM golang:1.22 AS build',
+      'RUN go build',
+      'from alpine:3.19 as Runtime',
+      'COPY --from=build /app /app',
+      'FROM runtime AS final',
+      'FROM scratch',
+      'FROM golang:1.22',
+      'FROM BUILD',
+    ].join('\n');
+    expect(baseImages(text)).toEqual(['golang:1.22', 'alpine:3.19']);
+  });
+
+  it('treats a name as an image when no earlier stage has it', () => {
+    expect(baseImages('FROM later\nFROM busybox AS later\n')).toEqual(['later', 'busybox']);
+  });
+
+  it('dedupes an image with and without :latest', () => {
+    expect(baseImages('FROM busybox\nFROM busybox:latest\n')).toEqual(['busybox']);
+  });
+
+  it('ignores --platform and other flags', () => {
+    expect(baseImages('FROM --platform=$BUILDPLATFORM node:20 AS deps\nFROM --platform=linux/amd64 nginx\n')).toEqual([
+      'node:20',
+      'nginx',
+    ]);
+  });
+
+  it('joins continuation lines and skips comments, also inside continuations', () => {
+    const text = ['# a comment', '  # indented comment', 'FROM \\', '  # in the middle', '  registry.example.com/app:1 \\', '  AS app', ''].join('\n');
+    expect(baseImages(text)).toEqual(['registry.example.com/app:1']);
+  });
+
+  it('honours the escape parser directive', () => {
+    expect(baseImages('# escape=`\nFROM `\n  mcr.microsoft.com/windows:ltsc\n')).toEqual(['mcr.microsoft.com/windows:ltsc']);
+  });
+
+  it('substitutes global ARGs in all their forms, build args overriding defaults', () => {
+    const text = [
+      'ARG REGISTRY=127.0.0.1:5000',
+      'ARG BASE=busybox',
+      'ARG VERSION',
+      'ARG FULL="${REGISTRY}/${BASE}"',
+      'FROM $REGISTRY/$BASE:${VERSION:-latest}',
+      'FROM ${FULL}:x',
+      'FROM ${MISSING:-alpine}',
+      'ARG LATE=nope',
+      'FROM ${LATE:-fine}',
+    ].join('\n');
+    expect(baseImages(text)).toEqual(['127.0.0.1:5000/busybox:latest', '127.0.0.1:5000/busybox:x', 'alpine', 'fine']);
+    expect(baseImages(text, { VERSION: '1.36', BASE: 'other', UNDECLARED: 'x' })).toEqual([
+      '127.0.0.1:5000/other:1.36',
+      '127.0.0.1:5000/other:x',
+      'alpine',
+      'fine',
+    ]);
+  });
+
+  it('skips a FROM whose image expands to nothing', () => {
+    expect(baseImages('ARG IMG\nFROM $IMG\nFROM busybox\n')).toEqual(['busybox']);
+  });
+
+  it('handles CRLF line endings and a byte-order mark', () => {
+    expect(baseImages('\uFEFFFROM a:1 \\\r\n AS one\r\nFROM b:2\r\n')).toEqual(['a:1', 'b:2']);
+  });
+});
+
+describe('expand', () => {
+  const vars = new Map([
+    ['SET', 'value'],
+    ['EMPTY', ''],
+  ]);
+  it.each([
+    ['$SET', 'value'],
+    ['${SET}', 'value'],
+    ['${UNSET}', ''],
+    ['${EMPTY:-default}', 'default'],
+    ['${EMPTY-default}', ''],
+    ['${UNSET-default}', 'default'],
+    ['${SET:+alt}', 'alt'],
+    ['${EMPTY:+alt}', ''],
+    ['${EMPTY+alt}', 'alt'],
+    ['${UNSET:-${SET}}', 'value'],
+    ['a\\$SET', 'a$SET'],
+    ['cost $5', 'cost $5'],
+  ])('%s -> %s', (input, output) => {
+    expect(expand(input, vars)).toBe(output);
+  });
+});
+
+describe('registryOf', () => {
+  it.each([
+    ['busybox', 'docker.io'],
+    ['library/busybox:1', 'docker.io'],
+    ['namshi/roger', 'docker.io'],
+    ['127.0.0.1:5000/busybox', '127.0.0.1:5000'],
+    ['localhost/app', 'localhost'],
+    ['localhost:5000/app:1', 'localhost:5000'],
+    ['ghcr.io/owner/app@sha256:abc', 'ghcr.io'],
+    ['index.docker.io/library/node', 'docker.io'],
+    ['Registry/app', 'Registry'],
+  ])('%s -> %s', (ref, registry) => {
+    expect(registryOf(ref)).toBe(registry);
+  });
+});
+
+describe('splitTag', () => {
+  it.each([
+    ['127.0.0.1:5000/app:1', { repo: '127.0.0.1:5000/app', tag: '1' }],
+    ['127.0.0.1:5000/app', { repo: '127.0.0.1:5000/app', tag: 'latest' }],
+    ['busybox', { repo: 'busybox', tag: 'latest' }],
+    ['a/b:c@sha256:00', { repo: 'a/b', tag: 'c' }],
+  ])('%s', (ref, parts) => {
+    expect(splitTag(ref)).toEqual(parts);
+  });
+});
