@@ -1,6 +1,7 @@
 /**
  * `bin/roger build` against the plain CLI doing the same work (git clone --depth 1, docker build --pull,
- * docker push) on a small fixture repository, runs interleaved, warm cache and no cache.
+ * docker push) on a small fixture repository, runs interleaved, warm cache and no cache. The CLI side
+ * drops the clone's `.git` before building, as Roger does for its contexts, so both can hit the cache.
  * Usage: npx tsx bench/cli-build.ts [runs]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ writeFileSync(config, `paths:\n  builds: ${join(work, 'builds')}\n`);
 function cli(nocache: boolean): number {
   const checkout = join(work, `co-${Math.random().toString(36).slice(2)}`);
   let ms = timed('git', ['clone', '-q', '--depth', '1', repo, checkout]);
+  ms += timed('rm', ['-rf', join(checkout, '.git')]);
   ms += timed('docker', ['build', '-q', '--pull', ...(nocache ? ['--no-cache'] : []), '-t', image, checkout]);
   ms += timed('docker', ['push', '-q', image]);
   rmSync(checkout, { recursive: true, force: true });

@@ -50,6 +50,7 @@ async function endToEnd(): Promise<void> {
   const cli = (): number => {
     const co = join(work, `co-${Math.random().toString(36).slice(2)}`);
     let ms = timed('git', ['clone', '-q', '--depth', '1', repo, co]);
+    ms += timed('rm', ['-rf', join(co, '.git')]);
     ms += timed('docker', ['build', '-q', '--pull', '-t', image, co]);
     ms += timed('docker', ['push', '-q', image]);
     rmSync(co, { recursive: true, force: true });

@@ -91,8 +91,9 @@ async function readIgnoreFile(dir: string): Promise<string> {
   }
 }
 
-export async function createContextStream(dir: string, opts: { dockerfile?: string } = {}): Promise<Readable> {
-  const patterns = readPatterns(await readIgnoreFile(dir));
+/** `exclude`: patterns applied before the context's own .dockerignore (which may re-include with `!`). */
+export async function createContextStream(dir: string, opts: { dockerfile?: string; exclude?: string[] } = {}): Promise<Readable> {
+  const patterns = [...(opts.exclude ?? []), ...readPatterns(await readIgnoreFile(dir))];
   const dockerfile = posix.normalize(opts.dockerfile ?? 'Dockerfile');
   // As the CLI does: exceptions for the files the daemon needs, added only when they are excluded.
   const probe = new ContextFilter(patterns);

@@ -36,8 +36,15 @@ export async function buildCommand(args: string[], out: NodeJS.WritableStream, e
     const secrets = secretValues(config);
     const log = createLineLog((line) => out.write(line), { mask: createMasker(secrets) });
     const engine = createDockerEngine(config.docker.client);
-    await engine.ping();
-    const result = await runPipeline(
+    // Checked while git fetches: loading the Docker client costs about 100 ms of start-up on its own.
+    const pinging = engine.ping().then(
+      () => undefined,
+      (e: unknown) => {
+        controller.abort(e);
+        return toError(e);
+      },
+    );
+    const running = runPipeline(
       { engine, git: createGit(), config },
       {
         repo,
@@ -48,6 +55,8 @@ export async function buildCommand(args: string[], out: NodeJS.WritableStream, e
         signal: controller.signal,
       },
     );
+    const [engineDown, result] = await Promise.all([pinging, running]);
+    if (engineDown) throw engineDown;
     if (result.failure) return result.failure.badInput ? 2 : 1;
     return result.results.every((r) => r.outcome === 'passed') ? 0 : 1;
   } catch (e) {

@@ -22,11 +22,11 @@ interface ImageStep {
  */
 export async function buildProjectImage(p: PlannedProject, step: ImageStep): Promise<string> {
   const builder = p.project.build;
-  if (!builder) return buildOne(p.contextDir, p.project.dockerfile, [p.image], step);
+  if (!builder) return buildOne(p.contextDir, p.project.dockerfile, [p.image], step, CHECKOUT_EXCLUDES);
 
   const builderImage = `roger-builder/${p.project.name}:${p.tag}`;
   step.log.write(`Building the builder image from ${builder.dockerfile}`);
-  await buildOne(p.contextDir, builder.dockerfile, [builderImage], step);
+  await buildOne(p.contextDir, builder.dockerfile, [builderImage], step, CHECKOUT_EXCLUDES);
   try {
     const dest = extractDir(step.workDir, p.project);
     step.log.write(`Extracting ${builder.extract} from the builder image`);
@@ -38,7 +38,13 @@ export async function buildProjectImage(p: PlannedProject, step: ImageStep): Pro
   }
 }
 
-async function buildOne(contextDir: string, dockerfile: string, tags: string[], step: ImageStep): Promise<string> {
+/**
+ * A fresh checkout's `.git` differs on every fetch, so sending it would defeat the layer cache of every
+ * `COPY .`; Docker leaves it out of git contexts too. A `.dockerignore` line `!.git` brings it back.
+ */
+const CHECKOUT_EXCLUDES = ['.git'];
+
+async function buildOne(contextDir: string, dockerfile: string, tags: string[], step: ImageStep, exclude: string[] = []): Promise<string> {
   const { engine, config } = step.deps;
   const dockerfilePath = await resolveInside(contextDir, dockerfile, { label: 'dockerfile' });
   const text = await readFile(dockerfilePath, 'utf8').catch((err: unknown) => {
@@ -47,7 +53,7 @@ async function buildOne(contextDir: string, dockerfile: string, tags: string[], 
   if (step.options.pull !== false) {
     await pullBaseImages(engine, text, { config, buildargs: step.options.buildargs, log: step.log, signal: step.signal });
   }
-  const context = await createContextStream(contextDir, { dockerfile });
+  const context = await createContextStream(contextDir, { dockerfile, exclude });
   const { imageId } = await engine.build({
     context,
     dockerfile,
