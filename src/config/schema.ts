@@ -59,7 +59,8 @@ export const fileSchema = z
       .strict(),
     builds: z
       .object({
-        concurrent: z.number().int().min(1).nullable(),
+        // 0: this process runs no builds itself (a server whose agents run them).
+        concurrent: z.number().int().min(0).nullable(),
         'retry-after': z.number().nonnegative(),
         timeout: z.number().int().positive(),
         allowedSchemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'expected a URL scheme such as https')).min(1),

@@ -1,14 +1,9 @@
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
-import { createMasker, secretValues } from '../config/mask.js';
 import { badInput, isRogerError, toError } from '../core/errors.js';
-import { createDockerEngine } from '../engine/docker.js';
-import { createGit } from '../git/cli.js';
-import { LogHub } from '../logs/hub.js';
-import { Scheduler } from '../queue/scheduler.js';
-import { executeBuild } from '../runner/execute.js';
 import { openStore } from '../store/open.js';
 import { parseCommandArgs } from './args.js';
+import { createBuildRunner } from './runner.js';
 
 /**
  * `roger agent --config FILE`: runs queued builds from a shared Postgres next to this host's Docker
@@ -21,25 +16,16 @@ export async function agentCommand(args: string[]): Promise<number> {
     const config = loadConfig({ file: values.config, env: process.env });
     if (!config.database.url?.startsWith('postgres')) throw badInput('an agent needs database.url: postgres://... shared with the server');
     const store = await openStore(config.database.url, { dataDir: config.paths.builds });
-    const secrets = secretValues(config);
-    const logs = new LogHub(store, { mask: createMasker(secrets) });
-    const engine = createDockerEngine(config.docker.client);
-    await engine.ping();
-    const git = createGit();
-    const scheduler = new Scheduler({
-      store,
-      concurrent: config.builds.concurrent,
-      perProcess: true,
-      run: (build, signal) => executeBuild(build, { engine, git, config, store, logs }, signal),
-      onError: (err) => log.error({ err }, 'agent error'),
-    });
-    scheduler.start();
+    const runner = createBuildRunner({ config, store, log, perProcess: true });
+    await runner.engine.ping();
+    runner.scheduler.start();
     log.info(`Roger agent running (${config.builds.concurrent ?? 'unlimited'} builds at once)`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
-    await scheduler.stop(30_000);
+    await runner.scheduler.stop(30_000);
+    await runner.notificationsSent(10_000);
     await store.close();
     return 0;
   } catch (err) {

@@ -1,21 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createMasker, secretValues } from '../config/mask.js';
-import type { BuildRecord } from '../core/build.js';
 import type { Config } from '../core/config.js';
-import { createDockerEngine } from '../engine/docker.js';
-import { createGit } from '../git/cli.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
-import { LogHub } from '../logs/hub.js';
-import { Scheduler } from '../queue/scheduler.js';
-import { executeBuild } from '../runner/execute.js';
-import { openStore } from '../store/open.js';
-import { allNotifiers } from '../core/notifier.js';
-import { startHousekeeping } from '../runner/housekeeping.js';
-import { recordSkipped } from '../forge/github/skipped.js';
 import { githubHookRoutes } from '../http/routes/github-hook.js';
-import { githubStatusNotifier } from '../notify/github-status.js';
+import type { Scheduler } from '../queue/scheduler.js';
+import { startHousekeeping } from '../runner/housekeeping.js';
+import { openStore } from '../store/open.js';
+import { createBuildRunner } from './runner.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -25,41 +17,36 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The embedded server's composition root: config -> adapters -> services -> HTTP. */
+/** The server's composition root: config -> store -> build runner -> HTTP. */
 export async function createServer(config: Config, log: Logger): Promise<RunningServer> {
   const store = await openStore(config.database.url, { dataDir: config.paths.builds });
-  const recovered = await store.failStarted('interrupted: the server stopped while the build ran');
+  // Embedded, every `started` build was this process's own. With a shared Postgres, agents' builds
+  // are running elsewhere and must not be touched.
+  const embedded = !config.database.url?.startsWith('postgres');
+  const recovered = embedded ? await store.failStarted('interrupted: the server stopped while the build ran') : 0;
   if (recovered > 0) log.warn(`${recovered} build(s) left running by a previous process marked failed (interrupted)`);
-  const secrets = secretValues(config);
-  const mask = createMasker(secrets);
-  const engine = createDockerEngine(config.docker.client);
-  const git = createGit();
-  const logs = new LogHub(store, { mask });
   const metrics = new Metrics();
-  const housekeeping = startHousekeeping({ store, engine, config, log });
-  const notify = allNotifiers([githubStatusNotifier({ config, log })]);
-  const scheduler = new Scheduler({
+  const runner = createBuildRunner({
+    config,
     store,
-    concurrent: config.builds.concurrent,
-    run: (build, signal) =>
-      executeBuild(build, {
-        engine,
-        git,
-        config,
-        store,
-        logs,
-        onStarted: (b: BuildRecord) => notify.started(b),
-        onSkipped: recordSkipped(store),
-        onFinished: async (b: BuildRecord) => {
-          metrics.observe(b);
-          housekeeping.buildFinished();
-          await notify.finished(b);
-        },
-      }, signal),
-    onError: (err) => log.error({ err }, 'scheduler error'),
+    log,
+    onFinished: (b) => {
+      metrics.observe(b);
+      housekeeping.buildFinished();
+    },
   });
+  const housekeeping = startHousekeeping({ store, engine: runner.engine, config, log, running: () => runner.scheduler.runningCount });
+  const { scheduler } = runner;
   const app = await createApp(
-    { config, store, logs, engine, metrics, scheduler, plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log })] },
+    {
+      config,
+      store,
+      logs: runner.logs,
+      engine: runner.engine,
+      metrics,
+      scheduler,
+      plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log })],
+    },
     { level: 'warn' },
   );
   return {
@@ -75,9 +62,11 @@ export async function createServer(config: Config, log: Logger): Promise<Running
       // Refuse new requests first; log followers end by themselves once the builds they follow end.
       const closing = app.close();
       await scheduler.stop(graceMs);
+      // Final commit statuses of the builds that just ended are still being sent (bounded retries).
+      await runner.notificationsSent(10_000);
       await closing;
       housekeeping.stop();
-      await store.failStarted('interrupted: the server shut down while the build ran');
+      if (embedded) await store.failStarted('interrupted: the server shut down while the build ran');
       await store.close();
     },
   };

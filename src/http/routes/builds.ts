@@ -57,9 +57,11 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.post<{ Params: IdParams }>('/api/builds/:id/rebuild', async (req, reply) => {
     const old = await load(req.params.id);
+    // A rebuild is asked for explicitly: webhook matching no longer applies, only the build options do.
+    const { webhook: _webhook, ...options } = old.options;
     const { build } = await requestBuild(
       { store, allowedSchemes: deps.config.builds.allowedSchemes, wake: () => deps.scheduler.wake() },
-      { repo: old.repo, branch: old.branch, options: old.options, trigger: 'api' },
+      { repo: old.repo, branch: old.branch, options, trigger: 'api' },
     );
     return reply.code(202).send({ message: 'build scheduled', id: build.id, build: renderBuild(build) });
   });

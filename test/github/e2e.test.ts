@@ -1,0 +1,211 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/core/config.js';
+import { createServer, type RunningServer } from '../../src/main/server.js';
+import { testConfig, uniq } from '../helpers/config.js';
+import { commitFiles, makeBareRepo } from '../helpers/fixture-repo.js';
+import { startGitServer, type GitServer } from '../helpers/git-server.js';
+import { BASE, inRegistry } from '../helpers/pipeline.js';
+import { getJson, waitFor } from '../helpers/server.js';
+import { FakeGitHub } from './fake-github.js';
+import { githubRequest, prComment, pushToMaster, rewriteRepo } from './fixtures.js';
+
+const TOKEN = 'ghp_e2eprivatetoken7f3a9c1d5e8b2046';
+const TOKEN_B64 = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
+const SECRET = 'e2e-webhook-secret';
+const OWNER = 'octo';
+
+interface Build {
+  id: string;
+  status: string;
+  branch: string;
+  tag: string | null;
+  commit: string | null;
+  error: string | null;
+  trigger: string;
+}
+
+interface DeliveryView {
+  id: string;
+  result: string;
+  build_id: string | null;
+}
+
+/**
+ * The whole server in-process (createServer: SQLite file, real Docker engine and registry) behind a
+ * private git server that wants the token, with a recording fake GitHub API.
+ */
+describe('GitHub webhooks end to end', () => {
+  let gh: FakeGitHub;
+  let git: GitServer;
+  let root: string;
+  let config: Config;
+  let server: RunningServer;
+  let url: string;
+  /** Everything the server logged (debug and up), scanned for the token at the end. */
+  const serverLog: string[] = [];
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'roger-gh-repos-'));
+    git = await startGitServer({ root, auth: { username: 'x-access-token', password: TOKEN } });
+    gh = await new FakeGitHub().start();
+    config = testConfig(
+      [
+        'app:\n  url: http://roger.test:8080\n  port: 0',
+        'builds:\n  allowedSchemes: [https, http]\n  concurrent: 2',
+        `auth:\n  github: ${TOKEN}`,
+        `github:\n  apiUrl: ${gh.url}\n  webhookSecret: ${SECRET}`,
+      ].join('\n') + '\n',
+    ).config;
+    server = await createServer(config, pino({ level: 'debug' }, { write: (line: string) => void serverLog.push(line) }));
+    url = `http://127.0.0.1:${(await server.listen()).port}`;
+  });
+  afterAll(async () => {
+    await server?.close(5_000);
+    await git?.close();
+    await gh?.close();
+  });
+  beforeEach(() => gh.reset());
+
+  /** A private repository `octo/<name>` with a Dockerfile and build.yml; returns its URL and commit. */
+  async function repository(name: string, buildYml = `${name}: {}\n`): Promise<{ cloneUrl: string; sha: string }> {
+    const { sha } = await makeBareRepo(join(root, OWNER), name, {
+      Dockerfile: `FROM ${BASE}\nRUN echo built-${name}\n`,
+      'build.yml': buildYml,
+    });
+    return { cloneUrl: `${git.url}/${OWNER}/${name}.git`, sha };
+  }
+
+  async function push(cloneUrl: string, branch: string, sha: string): Promise<{ delivery: string; status: number; body: Record<string, unknown> }> {
+    const payload = rewriteRepo(pushToMaster(), cloneUrl);
+    Object.assign(payload, { ref: `refs/heads/${branch}`, after: sha, head_commit: { id: sha } });
+    return send(await githubRequest('push', payload, { secret: SECRET }));
+  }
+
+  async function send(req: Awaited<ReturnType<typeof githubRequest>>) {
+    const res = await fetch(`${url}/public/api/hooks/github`, { method: 'POST', headers: req.headers, body: req.body });
+    return { delivery: req.headers['x-github-delivery']!, status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  const build = async (id: string) => (await getJson<{ build: Build }>(`${url}/api/builds/${id}`)).body.build;
+  const finished = (id: string) =>
+    waitFor(async () => {
+      const b = await build(id);
+      return ['passed', 'failed', 'canceled'].includes(b.status) && b;
+    }, 90_000, `build ${id} to finish`);
+  const delivery = async (id: string) =>
+    (await getJson<{ deliveries: DeliveryView[] }>(`${url}/api/hooks/deliveries?limit=50`)).body.deliveries.find((d) => d.id === id);
+  const statusesFor = (sha: string, n: number) =>
+    waitFor(async () => {
+      const s = gh.statuses().filter((r) => r.path.endsWith(sha));
+      return s.length >= n && s;
+    }, 20_000, `${n} statuses for ${sha}`);
+
+  it('a signed push builds the private repository with the token, pushes the image, reports pending then success', async () => {
+    const name = `gh-push-${uniq()}`;
+    const { cloneUrl, sha } = await repository(name);
+    const res = await push(cloneUrl, 'master', sha);
+    expect(res.status).toBe(202);
+    const b = await finished(String(res.body.id));
+    expect(b).toMatchObject({ status: 'passed', branch: 'master', commit: sha, trigger: 'webhook', tag: `127.0.0.1:5000/${name}:latest` });
+    expect(await inRegistry(name, 'latest')).toBe(true);
+    expect(git.requests.some((r) => r.path.startsWith(`/${OWNER}/${name}.git`) && r.authorization === `Basic ${TOKEN_B64}`)).toBe(true);
+
+    const statuses = await statusesFor(sha, 2);
+    const target = `http://roger.test:8080/#/builds/${b.id}`;
+    expect(statuses.map((s) => [s.method, s.path, s.authorization, s.body])).toEqual([
+      ['POST', `/repos/${OWNER}/${name}/statuses/${sha}`, `token ${TOKEN}`, { state: 'pending', context: 'continuous-integration/roger', target_url: target, description: `Building 127.0.0.1:5000/${name}:latest` }],
+      ['POST', `/repos/${OWNER}/${name}/statuses/${sha}`, `token ${TOKEN}`, { state: 'success', context: 'continuous-integration/roger', target_url: target, description: `Built 127.0.0.1:5000/${name}:latest` }],
+    ]);
+    expect(await delivery(res.delivery)).toMatchObject({ result: 'built', build_id: b.id });
+  });
+
+  it('the build still passes when the GitHub API answers 500 to every status', async () => {
+    gh.fail(/statuses/, 500, 1_000);
+    const name = `gh-down-${uniq()}`;
+    const { cloneUrl, sha } = await repository(name);
+    const res = await push(cloneUrl, 'master', sha);
+    const b = await finished(String(res.body.id));
+    expect(b.status).toBe('passed');
+    expect(await inRegistry(name, 'latest')).toBe(true);
+    // pending and success were each tried (with retries), never fatal.
+    const tried = await statusesFor(sha, 3);
+    expect(new Set(tried.map((s) => (s.body as { state: string }).state))).toContain('pending');
+  });
+
+  it('a push settings.matching does not allow is recorded as skipped and pushes nothing', async () => {
+    const name = `gh-match-${uniq()}`;
+    const { cloneUrl } = await repository(name, `${name}: {}\nsettings:\n  matching:\n    branches: [master]\n`);
+    const { sha } = await commitFiles(join(root, OWNER, `${name}.git`), { 'feature.txt': 'x' }, { branch: 'feature-x' });
+    const res = await push(cloneUrl, 'feature-x', sha);
+    expect(res.status).toBe(202);
+    const b = await finished(String(res.body.id));
+    expect(b.status).toBe('canceled');
+    expect(b.error).toMatch(/^skipped: /);
+    const d = await delivery(res.delivery);
+    expect(d?.result).toMatch(/^skipped: branch "feature-x" does not match settings.matching/);
+    expect(d?.build_id).toBe(b.id);
+    expect(await inRegistry(name, 'feature-x')).toBe(false);
+    expect(gh.statuses()).toEqual([]);
+  });
+
+  it('"build please!" on a pull request builds its head branch and reports on the head commit', async () => {
+    const name = `gh-pr-${uniq()}`;
+    const { cloneUrl } = await repository(name);
+    const { sha } = await commitFiles(join(root, OWNER, `${name}.git`), { 'pr.txt': 'y' }, { branch: 'feature/pr' });
+    gh.pulls.set(`${OWNER}/${name}#3`, { head: { ref: 'feature/pr', sha, cloneUrl, fullName: `${OWNER}/${name}` }, baseFullName: `${OWNER}/${name}` });
+    const res = await send(await githubRequest('issue_comment', prComment(cloneUrl, 3), { secret: SECRET }));
+    expect(res.status).toBe(202);
+    const d = await waitFor(async () => {
+      const found = await delivery(res.delivery);
+      return found?.build_id ? found : undefined;
+    }, 10_000, 'the pull request build');
+    const b = await finished(d.build_id!);
+    expect(b).toMatchObject({ status: 'passed', branch: 'feature/pr', commit: sha, tag: `127.0.0.1:5000/${name}:feature-pr` });
+    await statusesFor(sha, 2);
+    expect(gh.requests.filter((r) => r.path.includes(`/${name}/`)).map((r) => `${r.method} ${r.path} ${r.authorization} ${(r.body as { state?: string } | undefined)?.state ?? ''}`)).toEqual([
+      `GET /repos/${OWNER}/${name}/pulls/3 token ${TOKEN} `,
+      `POST /repos/${OWNER}/${name}/statuses/${sha} token ${TOKEN} pending`,
+      `POST /repos/${OWNER}/${name}/statuses/${sha} token ${TOKEN} success`,
+    ]);
+  });
+
+  it('leaves the token nowhere: build logs, API answers, the database file, the workspace', async () => {
+    const needles = [TOKEN, TOKEN_B64];
+    const hits: string[] = [];
+    const check = (where: string, text: string) => {
+      for (const n of needles) if (text.includes(n)) hits.push(`${where} contains ${n === TOKEN ? 'the token' : 'the auth header'}`);
+    };
+    // Catch a build in its workspace (checkout done, image building) and scan it while it exists.
+    const name = `gh-slow-${uniq()}`;
+    const { sha } = await makeBareRepo(join(root, OWNER), name, { Dockerfile: `FROM ${BASE}\nRUN echo ${name} && sleep 3\n`, 'build.yml': `${name}: {}\n` });
+    const res = await push(`${git.url}/${OWNER}/${name}.git`, 'master', sha);
+    const workspace = join(config.paths.builds, 'workspaces', String(res.body.id));
+    const seen = await waitFor(async () => {
+      const files = await filesUnder(workspace);
+      return files.some((f) => f.endsWith(join('.git', 'config'))) && files;
+    }, 30_000, 'the checkout in the workspace');
+    for (const file of seen) check(file, (await readFile(file).catch(() => Buffer.alloc(0))).toString('latin1'));
+    expect((await finished(String(res.body.id))).status).toBe('passed');
+    check('the server log', serverLog.join(''));
+
+    const builds = (await getJson<{ builds: Build[] }>(`${url}/api/builds?limit=100`)).body.builds;
+    expect(builds.length).toBeGreaterThanOrEqual(4);
+    for (const b of builds) check(`log of ${b.id}`, await (await fetch(`${url}/api/builds/${b.id}/log`)).text());
+    for (const path of ['/api/builds?limit=100', '/api/projects?limit=100', '/api/config', '/api/hooks/deliveries?limit=100', '/healthz', '/metrics']) {
+      check(path, await (await fetch(`${url}${path}`)).text());
+    }
+    for (const file of await filesUnder(config.paths.builds)) check(file, (await readFile(file)).toString('latin1'));
+    expect((await filesUnder(config.paths.builds)).some((f) => f.endsWith('roger.db'))).toBe(true);
+    expect(hits).toEqual([]);
+  });
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
