@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
-import type { DatabaseConnection, Driver, SqliteDialectConfig } from 'kysely';
+import type { DatabaseConnection, Driver, SqliteDatabase, SqliteDialectConfig, SqliteStatement } from 'kysely';
 import { systemError } from '../core/errors.js';
 import type { SqlBackend } from './backend.js';
 import { describeError } from './errors.js';
@@ -41,6 +41,30 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** Distinct SQL texts the store uses are few (one set of queries, limits bound as parameters). */
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * Kysely asks better-sqlite3 to prepare every query anew; preparing costs more than running these
+ * small queries, so statements are kept by their SQL text and reused. Safe because the driver runs
+ * one statement at a time on its single connection.
+ */
+function cachingStatements(sqlite: SqliteDatabase): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value ?? '');
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 /** Opens (creating if needed) the SQLite file at `path`, or an in-memory database for `:memory:`. */
 export async function openSqlite(path: string): Promise<SqlBackend> {
   const memory = path === ':memory:';
@@ -69,7 +93,7 @@ export async function openSqlite(path: string): Promise<SqlBackend> {
     sqlite.close();
     throw cannotOpen(err);
   }
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
   return {
     db,
     lock: () => Promise.resolve(),
