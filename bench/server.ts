@@ -118,7 +118,7 @@ async function apiAndMemory(): Promise<void> {
   await seed(dataDir, 100_000, 1000);
   console.log(`seeded 100,000 builds (1,000 projects) in ${fmt(performance.now() - t)}`);
   const slowName = 'bench-slow';
-  const { dir: slow } = await makeBareRepo(work, slowName, { Dockerfile: `FROM ${BASE}\nRUN echo following && sleep 20\n`, 'build.yml': `${slowName}: {}\n` });
+  const { dir: slow } = await makeBareRepo(work, slowName, { Dockerfile: `FROM ${BASE}\nRUN echo following-${Date.now()} && sleep 20\n`, 'build.yml': `${slowName}: {}\n` });
   const config = join(work, 'big.yml');
   writeFileSync(config, `paths:\n  builds: ${dataDir}\nbuilds:\n  concurrent: 2\n  allowedSchemes: [file]\n`);
   const server = await startServer(config);

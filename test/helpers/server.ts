@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 
 const ROGER = join(import.meta.dirname, '..', '..', 'bin', 'roger');
@@ -91,18 +91,25 @@ export async function readUntil(url: string, text: string, ms = 60_000): Promise
 }
 
 /**
- * POSTs a large body with node:http and returns the status. A server that refuses early may close the
- * socket while the body is still being written; the answer it sent first is what counts.
+ * POSTs a large body over a raw socket and returns the answer's status. A server that refuses early
+ * closes the socket while the body is still being written; what it answered first is what counts, so
+ * the response bytes are read whatever happens to the writes.
  */
 export function postLarge(url: string, body: Buffer, contentType = 'application/json'): Promise<number> {
+  const { hostname, port, pathname } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': contentType, 'content-length': body.length } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+    let received = '';
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      socket.end(body);
     });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.setTimeout(60_000, () => socket.destroy());
+    socket.on('close', () => {
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(received);
+      if (m) resolve(Number(m[1]));
+      else reject(new Error(`no HTTP answer (received ${received.length} bytes)`));
     });
-    req.end(body);
   });
 }

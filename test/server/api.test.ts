@@ -29,8 +29,8 @@ describe('the HTTP API on a real server, engine and registry', () => {
 
   beforeAll(async () => {
     const root = await mkdtemp(join(tmpdir(), 'roger-api-'));
-    repo = (await makeBareRepo(root, name, { Dockerfile: `FROM ${BASE}\nRUN echo step-one && sleep 2 && echo step-two\n`, 'build.yml': `${name}: {}\n` })).dir;
-    slowRepo = (await makeBareRepo(root, `${name}-slow`, { Dockerfile: `FROM ${BASE}\nRUN sleep 60\n`, 'build.yml': `${name}-slow: {}\n` })).dir;
+    repo = (await makeBareRepo(root, name, { Dockerfile: `FROM ${BASE}\n# A fresh layer each run: a cached build would finish before the log could be followed.\nRUN echo step-one ${name} && sleep 2 && echo step-two\n`, 'build.yml': `${name}: {}\n` })).dir;
+    slowRepo = (await makeBareRepo(root, `${name}-slow`, { Dockerfile: `FROM ${BASE}\nRUN sleep 60 && echo ${name}\n`, 'build.yml': `${name}-slow: {}\n` })).dir;
     const { file } = testConfig(`builds:\n  concurrent: 2\n  allowedSchemes: [https, file]\nauth:\n  github: ghp_supersecrettoken123\n`);
     server = await startServer(file);
   });

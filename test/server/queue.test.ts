@@ -25,7 +25,7 @@ describe('queue, concurrency and recovery', () => {
     const root = await mkdtemp(join(tmpdir(), 'roger-queue-'));
     const name = `queue-${uniq()}`;
     quick = `file://${(await makeBareRepo(root, name, { Dockerfile: `FROM ${BASE}\nRUN sleep 1\n`, 'build.yml': `${name}: {}\n` })).dir}`;
-    slow = `file://${(await makeBareRepo(root, `${name}-slow`, { Dockerfile: `FROM ${BASE}\nRUN sleep 60\n`, 'build.yml': `${name}-slow: {}\n` })).dir}`;
+    slow = `file://${(await makeBareRepo(root, `${name}-slow`, { Dockerfile: `FROM ${BASE}\nRUN sleep 60 && echo ${name}\n`, 'build.yml': `${name}-slow: {}\n` })).dir}`;
   });
 
   it('runs at most builds.concurrent builds at once, in FIFO order', async () => {
@@ -88,6 +88,8 @@ describe('queue, concurrency and recovery', () => {
       const interrupted = (await getJson<{ build: Build }>(`${second.url}/api/builds/${running}`)).body.build;
       expect(interrupted.status).toBe('failed');
       expect(interrupted.error).toContain('interrupted');
+      // The log written before the crash is still there, and following it ends at once.
+      expect(await (await fetch(`${second.url}/api/builds/${running}/log`)).text()).toContain('RUN sleep 60');
       const ran = await waitFor(async () => {
         const b = (await getJson<{ build: Build }>(`${second.url}/api/builds/${queued}`)).body.build;
         return FINISHED.includes(b.status) ? b : undefined;
