@@ -52,11 +52,11 @@ export function createBuildRunner(opts: {
           config,
           store,
           logs,
-          onStarted: (b) => notify.started(b),
+          onStarted: (b, p) => notify.started(b, p),
           onSkipped: recordSkipped(store),
-          onFinished: async (b) => {
+          onFinished: async (b, p) => {
             opts.onFinished?.(b);
-            await notify.finished(b);
+            await notify.finished(b, p);
           },
         },
         signal,

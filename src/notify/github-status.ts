@@ -31,8 +31,8 @@ export function githubStatusNotifier(deps: GitHubStatusDeps): GitHubStatusNotifi
   const api = deps.api ?? createGitHubApi({ apiUrl: config.github.apiUrl, token });
   const chains = new Map<string, Promise<void>>();
 
-  const send = (build: BuildRecord, status: CommitStatus | undefined): void => {
-    if (!status || !token || !wantsStatus(build, config)) return;
+  const send = (build: BuildRecord, status: CommitStatus | undefined, notify?: readonly string[]): void => {
+    if (!status || !token || !wantsStatus(build, config, notify)) return;
     const where = githubRepo(build.repo, config.github.apiUrl);
     const sha = build.commit;
     if (!where || !sha) return;
@@ -47,8 +47,8 @@ export function githubStatusNotifier(deps: GitHubStatusDeps): GitHubStatusNotifi
   };
 
   return {
-    started: async (build) => send(build, statusFor(build, 'started', config)),
-    finished: async (build) => send(build, statusFor(build, 'finished', config)),
+    started: async (build, project) => send(build, statusFor(build, 'started', config), project?.notify),
+    finished: async (build, project) => send(build, statusFor(build, 'finished', config), project?.notify),
     idle: async () => {
       while (chains.size > 0) await Promise.allSettled([...chains.values()]);
     },
@@ -57,9 +57,8 @@ export function githubStatusNotifier(deps: GitHubStatusDeps): GitHubStatusNotifi
 
 /**
  * Whether a build reports to GitHub. `notifications.github.global: true` means every build. Otherwise
- * the project's `notify` list decides when the caller knows it; when it does not (the Notifier port
- * carries only the build record), builds a GitHub webhook triggered report, since their commits live
- * on GitHub and the token can reach them.
+ * the project's `notify` list decides (`notify: [github]`). When build.yml was never read (the checkout
+ * failed), a webhook build still reports its failure: its commit lives on GitHub and waits for a status.
  */
 export function wantsStatus(build: BuildRecord, config: Config, notify?: readonly string[]): boolean {
   const global = config.notifications.github?.global;
@@ -95,7 +94,7 @@ export function statusFor(build: BuildRecord, phase: 'started' | 'finished', con
 
 /** The build's page in the web UI. */
 export function buildPageUrl(appUrl: string, id: string): string {
-  return `${appUrl.replace(/\/+$/, '')}/#/builds/${encodeURIComponent(id)}`;
+  return `${appUrl.replace(/\/+$/, '')}/builds/${encodeURIComponent(id)}`;
 }
 
 function clip(text: string): string {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { projectId, type BuildRecord, type BuildStatus } from '../core/build.js';
+import type { Project } from '../core/project.js';
 import type { Store } from '../core/store.js';
 import type { LogHub } from '../logs/hub.js';
 import { runPipeline } from '../pipeline/run.js';
@@ -8,12 +9,12 @@ import type { CheckedOut, PipelineDeps, PlannedProject, ProjectResult } from '..
 export interface ExecuteDeps extends PipelineDeps {
   store: Store;
   logs: LogHub;
-  /** Called after each build record reaches a final status (notifiers hook in here). */
-  onFinished?(build: BuildRecord): Promise<void>;
+  /** Called after each build record reaches a final status (notifiers hook in here); `project` once known. */
+  onFinished?(build: BuildRecord, project?: Project): Promise<void>;
   /** Called when a webhook build was skipped by settings.matching (its delivery records why). */
   onSkipped?(build: BuildRecord, reason: string): Promise<void>;
   /** Called when a build record starts for real (after checkout), e.g. for a pending commit status. */
-  onStarted?(build: BuildRecord): Promise<void>;
+  onStarted?(build: BuildRecord, project: Project): Promise<void>;
 }
 
 /**
@@ -25,6 +26,7 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
   const { store, logs } = deps;
   const log = logs.writer(build.groupId);
   const idsByProject = new Map<string, string>();
+  const projectsById = new Map<string, Project>();
   const finished = new Set<string>();
   const finish = async (id: string, status: BuildStatus, patch: { digest?: string; error?: string; durationMs?: number }) => {
     finished.add(id);
@@ -36,7 +38,7 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
       finishedAt: now,
       durationMs: patch.durationMs ?? null,
     });
-    await deps.onFinished?.(record).catch(() => undefined);
+    await deps.onFinished?.(record, projectsById.get(id)).catch(() => undefined);
   };
 
   const onPlan = async (planned: PlannedProject[], co: CheckedOut) => {
@@ -46,6 +48,7 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
     const records: [PlannedProject, string][] = [[first, build.id], ...others.map((p, i): [PlannedProject, string] => [p, siblings[i]?.id ?? ''])];
     for (const [p, id] of records) {
       idsByProject.set(p.project.name, id);
+      projectsById.set(id, p.project);
       const rec = await store.updateBuild(id, {
         project: projectId(build.repo, p.project.name),
         branch: co.ref,
@@ -53,7 +56,7 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
         commit: co.commit.sha,
         author: co.commit.author,
       });
-      await deps.onStarted?.(rec).catch(() => undefined);
+      await deps.onStarted?.(rec, p.project).catch(() => undefined);
     }
   };
   const onProjectEnd = async (r: ProjectResult) => {

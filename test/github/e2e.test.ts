@@ -72,7 +72,7 @@ describe('GitHub webhooks end to end', () => {
   beforeEach(() => gh.reset());
 
   /** A private repository `octo/<name>` with a Dockerfile and build.yml; returns its URL and commit. */
-  async function repository(name: string, buildYml = `${name}: {}\n`): Promise<{ cloneUrl: string; sha: string }> {
+  async function repository(name: string, buildYml = `${name}:\n  notify: [github]\n`): Promise<{ cloneUrl: string; sha: string }> {
     const { sha } = await makeBareRepo(join(root, OWNER), name, {
       Dockerfile: `FROM ${BASE}\nRUN echo built-${name}\n`,
       'build.yml': buildYml,
@@ -116,12 +116,21 @@ describe('GitHub webhooks end to end', () => {
     expect(git.requests.some((r) => r.path.startsWith(`/${OWNER}/${name}.git`) && r.authorization === `Basic ${TOKEN_B64}`)).toBe(true);
 
     const statuses = await statusesFor(sha, 2);
-    const target = `http://roger.test:8080/#/builds/${b.id}`;
+    const target = `http://roger.test:8080/builds/${b.id}`;
     expect(statuses.map((s) => [s.method, s.path, s.authorization, s.body])).toEqual([
       ['POST', `/repos/${OWNER}/${name}/statuses/${sha}`, `token ${TOKEN}`, { state: 'pending', context: 'continuous-integration/roger', target_url: target, description: `Building 127.0.0.1:5000/${name}:latest` }],
       ['POST', `/repos/${OWNER}/${name}/statuses/${sha}`, `token ${TOKEN}`, { state: 'success', context: 'continuous-integration/roger', target_url: target, description: `Built 127.0.0.1:5000/${name}:latest` }],
     ]);
     expect(await delivery(res.delivery)).toMatchObject({ result: 'built', build_id: b.id });
+  });
+
+  it('a project without notify: [github] builds and sends no status', async () => {
+    const name = `gh-quiet-${uniq()}`;
+    const { cloneUrl, sha } = await repository(name, `${name}: {}\n`);
+    const res = await push(cloneUrl, 'master', sha);
+    expect((await finished(String(res.body.id))).status).toBe('passed');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(gh.statuses().filter((r) => r.path.endsWith(sha))).toEqual([]);
   });
 
   it('the build still passes when the GitHub API answers 500 to every status', async () => {

@@ -85,8 +85,8 @@ describe('the GitHub status notifier', () => {
     await n.finished({ ...b, status: 'passed' });
     await n.idle();
     expect(gh.statuses().map((r) => [r.method, r.path, r.authorization, r.body])).toEqual([
-      ['POST', `/repos/octo/app/statuses/${SHA}`, `token ${TOKEN}`, { state: 'pending', context: 'continuous-integration/roger', target_url: 'http://roger.test:8080/#/builds/b1', description: 'Building 127.0.0.1:5000/app:latest' }],
-      ['POST', `/repos/octo/app/statuses/${SHA}`, `token ${TOKEN}`, { state: 'success', context: 'continuous-integration/roger', target_url: 'http://roger.test:8080/#/builds/b1', description: 'Built 127.0.0.1:5000/app:latest' }],
+      ['POST', `/repos/octo/app/statuses/${SHA}`, `token ${TOKEN}`, { state: 'pending', context: 'continuous-integration/roger', target_url: 'http://roger.test:8080/builds/b1', description: 'Building 127.0.0.1:5000/app:latest' }],
+      ['POST', `/repos/octo/app/statuses/${SHA}`, `token ${TOKEN}`, { state: 'success', context: 'continuous-integration/roger', target_url: 'http://roger.test:8080/builds/b1', description: 'Built 127.0.0.1:5000/app:latest' }],
     ]);
   });
 
