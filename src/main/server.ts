@@ -4,6 +4,7 @@ import type { Config } from '../core/config.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
 import { githubHookRoutes } from '../http/routes/github-hook.js';
+import { webRoutes } from '../http/routes/web.js';
 import type { Scheduler } from '../queue/scheduler.js';
 import { startHousekeeping } from '../runner/housekeeping.js';
 import { openStore } from '../store/open.js';
@@ -45,7 +46,7 @@ export async function createServer(config: Config, log: Logger): Promise<Running
       engine: runner.engine,
       metrics,
       scheduler,
-      plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log })],
+      plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log }), webRoutes()],
     },
     { level: 'warn' },
   );

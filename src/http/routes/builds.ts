@@ -19,11 +19,15 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
     return build;
   };
 
-  app.get<{ Querystring: { limit?: string; status?: string } }>('/api/builds', async (req) => {
+  app.get<{ Querystring: { limit?: string; status?: string; group?: string } }>('/api/builds', async (req) => {
     const limit = parseLimit(req.query.limit);
     const status = req.query.status;
     if (status !== undefined && !BUILD_STATUSES.includes(status as BuildStatus)) throw badInput(`status must be one of ${BUILD_STATUSES.join(', ')}`);
-    const builds = await store.listBuilds({ limit, status: status as BuildStatus | undefined });
+    // `&group=ID`: the builds of one request (the web UI links siblings), whatever their age.
+    const builds =
+      req.query.group === undefined
+        ? await store.listBuilds({ limit, status: status as BuildStatus | undefined })
+        : (await store.listGroup(parseId(req.query.group))).filter((b) => status === undefined || b.status === status).slice(0, limit);
     return { builds: builds.map(renderBuild) };
   });
 

@@ -1,0 +1,100 @@
+import { auth } from './auth';
+import type { Build, Project } from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function headers(extra?: HeadersInit): Headers {
+  const h = new Headers(extra);
+  const token = auth.token();
+  if (token) h.set('authorization', `Bearer ${token}`);
+  return h;
+}
+
+async function send(path: string, init: RequestInit = {}): Promise<Response> {
+  const sent = auth.token();
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers: headers(init.headers) });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'Roger is not reachable: check that the server is running.');
+  }
+  if (res.status === 401) {
+    auth.unauthorized(sent);
+    throw new ApiError(401, 'a valid API token is required');
+  }
+  return res;
+}
+
+async function json<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await send(path, init);
+  const text = await res.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const message = typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' ? body.message : `${res.status} ${res.statusText}`;
+    throw new ApiError(res.status, message);
+  }
+  if (typeof body !== 'object' || body === null) throw new ApiError(res.status, 'the server answered something that is not JSON');
+  return body as T;
+}
+
+const postJson = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+export interface BuildQuery {
+  limit: number;
+  status?: string;
+  group?: string;
+}
+
+export const api = {
+  builds: async (q: BuildQuery, signal?: AbortSignal): Promise<Build[]> => {
+    const params = new URLSearchParams({ limit: String(q.limit) });
+    if (q.status) params.set('status', q.status);
+    if (q.group) params.set('group', q.group);
+    return (await json<{ builds: Build[] }>(`/api/builds?${params}`, { signal })).builds;
+  },
+  build: async (id: string, signal?: AbortSignal): Promise<Build> =>
+    (await json<{ build: Build }>(`/api/builds/${encodeURIComponent(id)}`, { signal })).build,
+  projects: async (limit: number, signal?: AbortSignal): Promise<Project[]> =>
+    (await json<{ projects: Project[] }>(`/api/projects?limit=${limit}`, { signal })).projects,
+  requestBuild: (input: { repo: string; branch?: string; options?: Record<string, boolean> }): Promise<{ id: string; message: string }> =>
+    json('/api/build', postJson(input)),
+  cancel: (id: string): Promise<{ message: string }> => json(`/api/builds/${encodeURIComponent(id)}/cancel`, postJson({})),
+  rebuild: (id: string): Promise<{ id: string }> => json(`/api/builds/${encodeURIComponent(id)}/rebuild`, postJson({})),
+  /** Checks a token before keeping it. */
+  tryToken: async (token: string): Promise<boolean> => {
+    const res = await fetch('/api/builds?limit=1', { headers: { authorization: `Bearer ${token}` } });
+    return res.status !== 401;
+  },
+  /**
+   * Reads the build's log as it grows; `onText` gets each decoded piece. Resolves when the server ends
+   * the stream (the build finished), rejects on a network error or abort.
+   */
+  async followLog(id: string, onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const res = await send(`/api/builds/${encodeURIComponent(id)}/log`, { signal });
+    if (!res.ok || !res.body) throw new ApiError(res.status, `could not read the log (${res.status})`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      onText(value);
+    }
+  },
+};

@@ -1,0 +1,35 @@
+/** The API's shapes (src/http/render.ts), as the UI reads them. */
+export const STATUSES = ['queued', 'started', 'passed', 'failed', 'canceled'] as const;
+export type BuildStatus = (typeof STATUSES)[number];
+
+export interface Build {
+  id: string;
+  /** `<repo URL>__<project>` */
+  project: string;
+  /** `<project> (<owner>/<repo>)` */
+  alias: string;
+  branch: string;
+  status: BuildStatus;
+  tag: string | null;
+  created_at: string;
+  updated_at: string;
+  repo: string;
+  commit: string | null;
+  author: string | null;
+  digest: string | null;
+  trigger: string;
+  options: Record<string, unknown>;
+  error: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  group_id: string;
+}
+
+export interface Project {
+  name: string;
+  alias: string;
+  latest_build: Build;
+}
+
+export const isActive = (status: BuildStatus): boolean => status === 'queued' || status === 'started';
