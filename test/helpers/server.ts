@@ -101,7 +101,11 @@ export function postLarge(url: string, body: Buffer, contentType = 'application/
     let received = '';
     const socket = connect(Number(port), hostname, () => {
       socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
-      socket.end(body);
+      // A server that refuses on Content-Length alone answers now; sending the body into a closing
+      // socket would make the kernel reset the connection and drop that answer unread.
+      setTimeout(() => {
+        if (received === '' && !socket.destroyed) socket.end(body);
+      }, 300);
     });
     socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
     socket.on('error', () => undefined);

@@ -85,6 +85,9 @@ describe('hostile repositories fail clearly and leave nothing behind', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(r.results[0]?.outcome, r.log).toBe('failed');
     expect(r.results[0]?.error).toContain('timed out');
+    // Removal is awaited by the engine adapter; a loaded daemon may still list the container briefly.
+    const deadline = Date.now() + 10_000;
+    while (containersOf(`127.0.0.1:5000/${name}:latest`) !== '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(containersOf(`127.0.0.1:5000/${name}:latest`)).toBe('');
   });
 
