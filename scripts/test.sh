@@ -22,4 +22,13 @@ fi
 export ROGER_TEST_PG
 npm run --silent build
 npx tsc -p tsconfig.test.json --noEmit
-npx vitest run "$@"
+REPORT=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$REPORT" "$@" || status=$?
+# One plain closing line, readable by any CI: "N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$REPORT" || true
+rm -f "$REPORT"
+exit $status
