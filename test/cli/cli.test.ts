@@ -28,6 +28,19 @@ describe('bin/roger build', () => {
     expect(r.stdout).toMatch(new RegExp(`PASSED ${name} 127\\.0\\.0\\.1:5000/${name}:latest sha256:[0-9a-f]{64} in \\d+\\.\\ds`));
   });
 
+  it('masks secrets from the config in the build log', async () => {
+    const secret = 'ghp_cli0secret0value0123456789';
+    const { file: withSecret } = testConfig(`auth:\n  github: ${secret}\n`);
+    const leaky = (await makeRepo(await mkdtemp(join(tmpdir(), 'roger-cli-')), {
+      Dockerfile: `FROM ${BASE}\n`,
+      'build.yml': `${name}-leak:\n  after-build:\n    - echo the token is ${secret}\n`,
+    })).dir;
+    const r = roger('build', leaky, '--config', withSecret);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('the token is *****');
+    expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
   it('exits 1 when the build fails', () => {
     const r = roger('build', failing, '--config', file);
     expect(r.status).toBe(1);

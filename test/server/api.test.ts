@@ -88,6 +88,20 @@ describe('the HTTP API on a real server, engine and registry', () => {
     expect(done.status).toBe('passed');
   });
 
+  it('rebuilds a build as a new build of the same repository and branch', async () => {
+    const first = (await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(`file://${repo}`)}&branch=master`)).body.id;
+    const again = await getJson<{ id: string; build: Build }>(`${server.url}/api/builds/${first}/rebuild`, { method: 'POST' });
+    expect(again.status).toBe(202);
+    expect(again.body.id).not.toBe(first);
+    expect(again.body.build).toMatchObject({ branch: 'master', status: 'queued' });
+    const done = await waitFor(async () => {
+      const b = await build(again.body.id);
+      return ['passed', 'failed', 'canceled'].includes(b.status) ? b : undefined;
+    });
+    expect(done).toMatchObject({ status: 'passed', project: `file://${repo}__${name}` });
+    expect((await getJson(`${server.url}/api/builds/nope-nope/rebuild`, { method: 'POST' })).status).toBe(404);
+  });
+
   it('cancels a running build', async () => {
     const res = await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(`file://${slowRepo}`)}`);
     await readUntil(`${server.url}/api/builds/${res.body.id}/log`, 'RUN sleep 60');

@@ -100,6 +100,22 @@ describe('queue, concurrency and recovery', () => {
     }
   });
 
+  it('on SIGTERM stops taking requests, lets a running build finish, and exits 0', async () => {
+    const { file } = testConfig('builds:\n  allowedSchemes: [file]\n');
+    const server = await startServer(file);
+    const id = (await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(quick)}&options[nocache]=true`)).body.id;
+    await readUntil(`${server.url}/api/builds/${id}/log`, 'RUN sleep 1');
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toMatch(/shutting down/);
+    const restarted = await startServer(file);
+    try {
+      const b = (await getJson<{ build: Build }>(`${restarted.url}/api/builds/${id}`)).body.build;
+      expect(b.status).toBe('passed');
+    } finally {
+      await restarted.stop();
+    }
+  });
+
   it('fails a build clearly when the engine goes away, and keeps serving', async () => {
     const proxy = await startDockerProxy();
     const { file } = testConfig(`builds:\n  allowedSchemes: [file]\ndocker:\n  client:\n    socketPath: ${proxy.socketPath}\n`);
