@@ -62,7 +62,8 @@ export const fileSchema = z
         // 0: this process runs no builds itself (a server whose agents run them).
         concurrent: z.number().int().min(0).nullable(),
         'retry-after': z.number().nonnegative(),
-        timeout: z.number().int().positive(),
+        // At most 7 days: longer delays overflow timers (and no build should run that long).
+        timeout: z.number().int().positive().max(604_800),
         allowedSchemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'expected a URL scheme such as https')).min(1),
         'retention-days': retention,
         retentionDays: retention,

@@ -68,3 +68,11 @@ export function repoName(repo: string): string {
 }
 
 export const projectId = (repo: string, name: string): string => `${repo}__${name}`;
+
+/** The build.yml name back out of `projectId(repo, name)`; names may themselves contain `__`. */
+export function projectShortName(project: string, repo: string): string {
+  const prefix = `${repo}__`;
+  if (project.startsWith(prefix)) return project.slice(prefix.length);
+  const at = project.lastIndexOf('__');
+  return at === -1 ? project : project.slice(at + 2);
+}

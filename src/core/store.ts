@@ -59,8 +59,9 @@ export interface Store {
   countByStatus(): Promise<Record<BuildStatus, number>>;
   /** Appends to a group's log. */
   appendLog(groupId: string, text: string): Promise<void>;
-  /** The group's log after the first `offset` characters (what a follower already read). */
-  readLog(groupId: string, offset: number): Promise<string>;
+  /** The group's log after the first `offset` characters (what a follower already read), at most
+   *  about `maxChars` of it (whole chunks; default: all). */
+  readLog(groupId: string, offset: number, maxChars?: number): Promise<string>;
   /** Records a webhook delivery; false when that delivery id was seen before. */
   recordDelivery(d: Delivery): Promise<boolean>;
   updateDelivery(id: string, patch: Pick<Delivery, 'result' | 'buildId'>): Promise<void>;

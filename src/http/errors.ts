@@ -13,6 +13,8 @@ const STATUS: Record<ErrorKind, number> = {
 /** The one place errors become HTTP answers: always JSON with a message, never a stack trace. */
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (isRogerError(err)) {
+    // Our side failing (database, engine) is worth an operator's attention; bad input is not.
+    if (err.kind === 'system') req.log.error({ err }, 'request failed');
     void reply.code(STATUS[err.kind]).send({ message: err.message });
     return;
   }

@@ -1,12 +1,13 @@
-import { projectAlias, type BuildRecord } from '../core/build.js';
+import { projectAlias, projectShortName, type BuildOptions, type BuildRecord } from '../core/build.js';
 import type { Delivery, ProjectSummary } from '../core/store.js';
 
 /** A build as Roger's API showed it (snake_case), plus this project's extra fields. */
 export function renderBuild(b: BuildRecord): Record<string, unknown> {
-  const name = b.project.slice(b.project.lastIndexOf('__') + 2);
+  const name = projectShortName(b.project, b.repo);
   return {
     id: b.id,
     project: b.project,
+    name,
     alias: projectAlias(b.repo, name),
     branch: b.branch,
     status: b.status,
@@ -18,13 +19,20 @@ export function renderBuild(b: BuildRecord): Record<string, unknown> {
     author: b.author,
     digest: b.digest,
     trigger: b.trigger,
-    options: b.options,
+    options: renderOptions(b.options),
     error: b.error,
     started_at: b.startedAt,
     finished_at: b.finishedAt,
     duration_ms: b.durationMs,
     group_id: b.groupId,
   };
+}
+
+/** Build arguments often carry tokens: their names are shown, never their values. */
+function renderOptions(options: BuildOptions): Record<string, unknown> {
+  if (!options.buildargs) return { ...options };
+  const buildargs = Object.fromEntries(Object.keys(options.buildargs).map((k) => [k, '*****']));
+  return { ...options, buildargs };
 }
 
 export function renderProject(p: ProjectSummary): Record<string, unknown> {

@@ -3,6 +3,9 @@ import type { BuildLog } from '../core/log.js';
 import type { Store } from '../core/store.js';
 import { createLineLog } from './line-log.js';
 
+/** How much of a log one read returns. */
+const PAGE_CHARS = 1024 * 1024;
+
 export interface GroupLog extends BuildLog {
   /** Writes what is buffered to the store; resolves when it is there. */
   flush(): Promise<void>;
@@ -15,6 +18,7 @@ export interface GroupLog extends BuildLog {
  */
 export class LogHub {
   private readonly events = new EventEmitter();
+  private readonly closing = new AbortController();
   constructor(
     private readonly store: Store,
     private readonly opts: { mask: (text: string) => string; flushMs?: number; pollMs?: number },
@@ -55,19 +59,30 @@ export class LogHub {
     this.events.emit(groupId);
   }
 
-  /** Yields the group's log from the start, then as it grows, until `finished()` says it is done. */
+  /**
+   * Yields the group's log from the start, then as it grows, until `finished()` says it is done, the
+   * caller's `signal` aborts, or the hub closes. Reads go page by page, so a huge log never has to fit
+   * in one string.
+   */
   async *follow(groupId: string, finished: () => Promise<boolean>, signal?: AbortSignal): AsyncGenerator<string> {
+    const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
     let offset = 0;
     for (;;) {
       const done = await finished();
-      const chunk = await this.store.readLog(groupId, offset);
-      if (chunk) {
-        offset += chunk.length;
-        yield chunk;
+      for (;;) {
+        const page = await this.store.readLog(groupId, offset, PAGE_CHARS);
+        if (page === '' || stop.aborted) break;
+        offset += page.length;
+        yield page;
       }
-      if (done || signal?.aborted) return;
-      await this.wait(groupId, signal);
+      if (done || stop.aborted) return;
+      await this.wait(groupId, stop);
     }
+  }
+
+  /** Ends every follow (server shutdown: an open log stream must not hold the process up). */
+  close(): void {
+    this.closing.abort();
   }
 
   private wait(groupId: string, signal?: AbortSignal): Promise<void> {

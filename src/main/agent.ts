@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
 import { badInput, isRogerError, toError } from '../core/errors.js';
+import { removeStaleWorkspaces } from '../runner/housekeeping.js';
 import { openStore } from '../store/open.js';
 import { parseCommandArgs } from './args.js';
 import { createBuildRunner } from './runner.js';
@@ -16,6 +17,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     const config = loadConfig({ file: values.config, env: process.env });
     if (!config.database.url?.startsWith('postgres')) throw badInput('an agent needs database.url: postgres://... shared with the server');
     const store = await openStore(config.database.url, { dataDir: config.paths.builds });
+    await removeStaleWorkspaces(config.paths.builds, log);
     const runner = createBuildRunner({ config, store, log, perProcess: true });
     await runner.engine.ping();
     runner.scheduler.start();

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { badInput } from '../core/errors.js';
+import { badInput, toError } from '../core/errors.js';
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
@@ -8,6 +8,6 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O, 
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
-    throw badInput((err as Error).message, err);
+    throw badInput(toError(err).message, err);
   }
 }

@@ -6,7 +6,7 @@ import { Metrics } from '../http/metrics.js';
 import { githubHookRoutes } from '../http/routes/github-hook.js';
 import { webRoutes } from '../http/routes/web.js';
 import type { Scheduler } from '../queue/scheduler.js';
-import { startHousekeeping } from '../runner/housekeeping.js';
+import { removeStaleWorkspaces, startHousekeeping } from '../runner/housekeeping.js';
 import { openStore } from '../store/open.js';
 import { createBuildRunner } from './runner.js';
 
@@ -26,6 +26,7 @@ export async function createServer(config: Config, log: Logger): Promise<Running
   const embedded = !config.database.url?.startsWith('postgres');
   const recovered = embedded ? await store.failStarted('interrupted: the server stopped while the build ran') : 0;
   if (recovered > 0) log.warn(`${recovered} build(s) left running by a previous process marked failed (interrupted)`);
+  await removeStaleWorkspaces(config.paths.builds, log);
   const metrics = new Metrics();
   const runner = createBuildRunner({
     config,
@@ -63,6 +64,8 @@ export async function createServer(config: Config, log: Logger): Promise<Running
       // Refuse new requests first; log followers end by themselves once the builds they follow end.
       const closing = app.close();
       await scheduler.stop(graceMs);
+      // Followers of builds that will not finish here (queued, or running on an agent) end now.
+      runner.logs.close();
       // Final commit statuses of the builds that just ended are still being sent (bounded retries).
       await runner.notificationsSent(10_000);
       await closing;

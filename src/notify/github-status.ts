@@ -1,3 +1,4 @@
+import { toError } from '../core/errors.js';
 import type { Logger } from 'pino';
 import type { BuildRecord } from '../core/build.js';
 import type { Config } from '../core/config.js';
@@ -39,7 +40,7 @@ export function githubStatusNotifier(deps: GitHubStatusDeps): GitHubStatusNotifi
     const previous = chains.get(build.id) ?? Promise.resolve();
     const next = previous
       .then(() => api.createStatus(where.owner, where.repo, sha, status))
-      .catch((err: unknown) => log.warn(`GitHub status "${status.state}" for build ${build.id} not sent: ${(err as Error).message}`))
+      .catch((err: unknown) => log.warn(`GitHub status "${status.state}" for build ${build.id} not sent: ${toError(err).message}`))
       .finally(() => {
         if (chains.get(build.id) === next) chains.delete(build.id);
       });

@@ -1,13 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseBuildFile } from '../buildfile/parse.js';
+import { MAX_BUILDFILE_BYTES, parseBuildFile } from '../buildfile/parse.js';
 import { resolveInside } from '../buildfile/paths.js';
 import type { Config } from '../core/config.js';
+import { readCapped } from './read-capped.js';
 import type { PipelineDeps, PipelineRequest, CheckedOut } from './types.js';
 
 const BUILD_FILE = 'build.yml';
 /** Read at most this much of build.yml; the parser refuses anything larger with a clear message. */
-const MAX_BUILD_FILE = 5 * 1024 * 1024 + 1;
+const MAX_BUILD_FILE = MAX_BUILDFILE_BYTES;
 
 /** Stage 1: fetch the ref, learn the commit, read build.yml. */
 export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promise<CheckedOut> {
@@ -56,8 +56,7 @@ export function githubTokenFor(repo: string, config: Config): string | undefined
 
 async function readBuildFile(path: string): Promise<string | undefined> {
   try {
-    const buf = await readFile(path);
-    return buf.subarray(0, MAX_BUILD_FILE).toString('utf8');
+    return await readCapped(path, MAX_BUILD_FILE, BUILD_FILE);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

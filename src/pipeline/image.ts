@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { resolveInside } from '../buildfile/paths.js';
-import { buildFailed } from '../core/errors.js';
+import { buildFailed, isRogerError } from '../core/errors.js';
 import type { BuildOptions } from '../core/build.js';
 import type { BuildLog } from '../core/log.js';
 import { createContextStream } from '../engine/context.js';
 import { extractDir } from './plan.js';
 import { pullBaseImages } from './pull.js';
+import { readCapped } from './read-capped.js';
+
+/** Docker itself has no limit, but no real Dockerfile comes near this, and it is parsed on the event loop. */
+const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 import type { PipelineDeps, PlannedProject } from './types.js';
 
 interface ImageStep {
@@ -47,9 +50,10 @@ const CHECKOUT_EXCLUDES = ['.git'];
 async function buildOne(contextDir: string, dockerfile: string, tags: string[], step: ImageStep, exclude: string[] = []): Promise<string> {
   const { engine, config } = step.deps;
   const dockerfilePath = await resolveInside(contextDir, dockerfile, { label: 'dockerfile' });
-  const text = await readFile(dockerfilePath, 'utf8').catch((err: unknown) => {
-    throw buildFailed(`${dockerfile} not found in the build context`, err);
+  const text = await readCapped(dockerfilePath, MAX_DOCKERFILE_BYTES, dockerfile).catch((err: unknown) => {
+    throw isRogerError(err) ? err : buildFailed(`${dockerfile} not found in the build context`, err);
   });
+  if (Buffer.byteLength(text) > MAX_DOCKERFILE_BYTES) throw buildFailed(`${dockerfile} is larger than 1 MB`);
   if (step.options.pull !== false) {
     await pullBaseImages(engine, text, { config, buildargs: step.options.buildargs, log: step.log, signal: step.signal });
   }

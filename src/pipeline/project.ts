@@ -21,6 +21,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
   const { engine } = run.deps;
   const { log, signal } = run;
   let stage = 'revfile';
+  warnUnsupported(p, log);
   try {
     await writeRevfile(p, run.checkout, log);
     stage = 'build';
@@ -38,4 +39,10 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     log.write(`FAILED: ${failure.message}`);
     return { project: p.project.name, image: p.image, outcome: failure.outcome, error: failure.message, durationMs: Date.now() - started };
   }
+}
+
+/** Roger's `publish` and notifiers other than GitHub are read but not acted on yet: say so, never fail. */
+function warnUnsupported(p: PlannedProject, log: BuildLog): void {
+  for (const n of p.project.notify.filter((x) => x !== 'github')) log.write(`Warning: notify "${n}" is not supported yet; nothing is sent`);
+  if (p.project.publish.length > 0) log.write('Warning: publish is not supported yet; nothing is uploaded');
 }

@@ -1,3 +1,4 @@
+import { toError } from '../core/errors.js';
 import { baseImages, registryOf } from '../engine/dockerfile.js';
 import type { Config } from '../core/config.js';
 import type { Engine } from '../core/engine.js';
@@ -23,7 +24,7 @@ export async function pullBaseImages(
       } catch (err) {
         if (opts.signal.aborted) throw err;
         if (!(await engine.imageExists(image))) throw err;
-        opts.log.write(`Warning: could not pull ${image} (${(err as Error).message}); using the local image`);
+        opts.log.write(`Warning: could not pull ${image} (${toError(err).message}); using the local image`);
       }
     }),
   );

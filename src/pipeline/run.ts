@@ -1,5 +1,5 @@
 import { rm, mkdir } from 'node:fs/promises';
-import { RogerError } from '../core/errors.js';
+import { RogerError, toError } from '../core/errors.js';
 import { prefixed } from '../core/log.js';
 import type { Commit } from '../core/git.js';
 import { checkout } from './checkout.js';
@@ -50,7 +50,9 @@ export async function runPipeline(
     const planned = await Promise.all(co.buildFile.projects.map((p) => planProject(p, co, deps.config)));
     await listener.onPlan?.(planned, co);
     const many = planned.length > 1;
-    const results = await Promise.all(
+    // Settled, not Promise.all: a listener failing for one project must not leave the others running
+    // after the workspace they build from is removed.
+    const settled = await Promise.allSettled(
       planned.map(async (p) => {
         const log = many ? prefixed(req.log, `[${p.project.name}]`) : req.log;
         const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, log, signal });
@@ -58,6 +60,9 @@ export async function runPipeline(
         return result;
       }),
     );
+    const rejected = settled.find((s) => s.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     for (const r of results) req.log.write(resultLine(r));
     req.log.write(`Build ${results.every((r) => r.outcome === 'passed') ? 'passed' : 'failed'} in ${seconds(Date.now() - started)}`);
     return { commit: co.commit, results };
@@ -70,7 +75,7 @@ export async function runPipeline(
   } finally {
     timeout.clear();
     await rm(req.workDir, { recursive: true, force: true }).catch((err: unknown) => {
-      req.log.write(`Warning: could not remove the workspace: ${(err as Error).message}`);
+      req.log.write(`Warning: could not remove the workspace: ${toError(err).message}`);
     });
   }
 }

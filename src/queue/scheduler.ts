@@ -84,8 +84,9 @@ export class Scheduler {
   /** A cancel recorded by another process (the server, for a build on this agent) aborts it here. */
   private async abortCanceled(): Promise<void> {
     for (const id of this.running.keys()) {
-      const build = await this.opts.store.getBuild(id);
-      if (build?.status === 'canceled') this.cancel(id, build.error ?? 'canceled');
+      // Any build of the group: the primary may have finished while a sibling project still runs.
+      const canceled = (await this.opts.store.listGroup(id)).find((b) => b.status === 'canceled' && !b.error?.startsWith('skipped:'));
+      if (canceled) this.cancel(id, canceled.error ?? 'canceled');
     }
   }
 

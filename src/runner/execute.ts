@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { projectId, type BuildRecord, type BuildStatus } from '../core/build.js';
+import { toError } from '../core/errors.js';
 import type { Project } from '../core/project.js';
 import type { Store } from '../core/store.js';
 import type { LogHub } from '../logs/hub.js';
@@ -28,24 +29,34 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
   const idsByProject = new Map<string, string>();
   const projectsById = new Map<string, Project>();
   const finished = new Set<string>();
+  // The last project's status waits for the pipeline's closing lines: a follower stops reading once
+  // every build of the group is finished, so the log must be complete (and flushed) by then.
+  let last: ProjectResult | undefined;
+
   const finish = async (id: string, status: BuildStatus, patch: { digest?: string; error?: string; durationMs?: number }) => {
     finished.add(id);
-    const now = new Date().toISOString();
+    await log.flush();
     const record = await store.updateBuild(id, {
       status,
       digest: patch.digest ?? null,
       error: patch.error ?? null,
-      finishedAt: now,
+      finishedAt: new Date().toISOString(),
       durationMs: patch.durationMs ?? null,
     });
     await deps.onFinished?.(record, projectsById.get(id)).catch(() => undefined);
   };
+  const finishResult = async (r: ProjectResult) => {
+    const id = idsByProject.get(r.project);
+    if (id) await finish(id, r.outcome, { digest: r.digest, error: r.error, durationMs: r.durationMs });
+  };
+  const unfinished = (): string[] => [...new Set([build.id, ...idsByProject.values()])].filter((id) => !finished.has(id));
 
   const onPlan = async (planned: PlannedProject[], co: CheckedOut) => {
     const [first, ...others] = planned;
     if (!first) return;
     const siblings = await store.addSiblings(build.groupId, others.map((p) => projectId(build.repo, p.project.name)));
-    const records: [PlannedProject, string][] = [[first, build.id], ...others.map((p, i): [PlannedProject, string] => [p, siblings[i]?.id ?? ''])];
+    if (siblings.length !== others.length) throw new Error(`expected ${others.length} sibling builds, the store added ${siblings.length}`);
+    const records: [PlannedProject, string][] = [[first, build.id], ...others.map((p, i): [PlannedProject, string] => [p, siblings[i]?.id ?? build.id])];
     for (const [p, id] of records) {
       idsByProject.set(p.project.name, id);
       projectsById.set(id, p.project);
@@ -60,8 +71,8 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
     }
   };
   const onProjectEnd = async (r: ProjectResult) => {
-    const id = idsByProject.get(r.project);
-    if (id) await finish(id, r.outcome, { digest: r.digest, error: r.error, durationMs: r.durationMs });
+    if (finished.size + 1 >= idsByProject.size) last = r;
+    else await finishResult(r);
   };
 
   try {
@@ -77,18 +88,17 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
       },
       { onPlan, onProjectEnd },
     );
-    if (result.failure) await finish(build.id, result.failure.outcome, { error: result.failure.message });
+    if (last) await finishResult(last);
     if (result.skipped) {
       await finish(build.id, 'canceled', { error: `skipped: ${result.skipped}` });
       await deps.onSkipped?.(build, result.skipped);
     }
+    const failure = result.failure;
+    if (failure) for (const id of unfinished()) await finish(id, failure.outcome, { error: failure.message });
   } catch (err) {
     // Recording failed (database gone?): still try to leave no build of this group `started`.
-    const message = `system error: ${(err as Error).message}`;
-    for (const id of new Set([build.id, ...idsByProject.values()])) {
-      if (finished.has(id)) continue;
-      await finish(id, 'failed', { error: message }).catch(() => undefined);
-    }
+    const message = `system error: ${toError(err).message}`;
+    for (const id of unfinished()) await finish(id, 'failed', { error: message }).catch(() => undefined);
     throw err;
   } finally {
     await log.flush();

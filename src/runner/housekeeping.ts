@@ -1,3 +1,5 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import type { Engine } from '../core/engine.js';
@@ -47,4 +49,16 @@ export function startHousekeeping(deps: { store: Store; engine: Engine; config: 
     buildFinished: (): void => void setTimeout(() => void prune(), 5000).unref(),
     stop: (): void => clearInterval(timer),
   };
+}
+
+/**
+ * Workspaces left by a process that died mid-build (kill -9, power loss). Called before this process
+ * claims any build, when every workspace under paths.builds is stale.
+ */
+export async function removeStaleWorkspaces(buildsDir: string, log: Logger): Promise<void> {
+  const dir = join(buildsDir, 'workspaces');
+  const stale = await readdir(dir).catch(() => []);
+  if (stale.length === 0) return;
+  await rm(dir, { recursive: true, force: true });
+  log.warn(`removed ${stale.length} workspace(s) left by a previous process`);
 }

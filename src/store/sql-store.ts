@@ -37,7 +37,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),
     countByStatus: () => run('count builds', () => countByStatus(backend)),
     appendLog: (groupId, text) => run('append to a log', () => appendLog(backend, groupId, text)),
-    readLog: (groupId, offset) => run('read a log', () => readLog(backend, groupId, offset)),
+    readLog: (groupId, offset, maxChars) => run('read a log', () => readLog(backend, groupId, offset, maxChars)),
     recordDelivery: (d) => run('record a delivery', () => recordDelivery(backend, d)),
     updateDelivery: (id, patch) => run('update a delivery', () => updateDelivery(backend, id, patch)),
     listDeliveries: (q) => run('list deliveries', () => listDeliveries(backend, q)),

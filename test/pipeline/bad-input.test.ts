@@ -48,6 +48,20 @@ describe('hostile repositories fail clearly and leave nothing behind', () => {
     expect(r.failure?.message, r.log).toMatch(/build\.yml:\d+:\d+/);
   });
 
+  it('refuses a 5 MB build.yml quickly, without reading it all', async () => {
+    const started = Date.now();
+    const r = await buildFixture(config, { 'build.yml': `app:\n  registry: ${'x'.repeat(5 * 1024 * 1024)}\n` });
+    expect(r.failure?.badInput, r.log).toBe(true);
+    expect(r.failure?.message).toMatch(/larger than|too large|MiB|MB/i);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses a Dockerfile over 1 MB', async () => {
+    const r = await buildFixture(config, { Dockerfile: `FROM ${BASE}\n${'# filler\n'.repeat(150_000)}`, 'build.yml': `bigdf-${uniq()}: {}\n` });
+    expect(r.results[0]?.outcome, r.log).toBe('failed');
+    expect(r.results[0]?.error).toContain('larger than 1 MB');
+  });
+
   it("puts Docker's message for a Dockerfile syntax error in the log", async () => {
     const r = await buildFixture(config, { Dockerfile: `FROM ${BASE}\nBOGUS instruction\n`, 'build.yml': `syntax-${uniq()}: {}\n` });
     expect(r.results[0]?.outcome).toBe('failed');

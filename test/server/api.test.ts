@@ -102,6 +102,20 @@ describe('the HTTP API on a real server, engine and registry', () => {
     expect((await getJson(`${server.url}/api/builds/nope-nope/rebuild`, { method: 'POST' })).status).toBe(404);
   });
 
+  it('shows build argument names but never their values', async () => {
+    const res = await getJson<{ id: string; build: { options: { buildargs: Record<string, string> } } }>(`${server.url}/api/build`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: `file://${repo}`, branch: 'master', options: { buildargs: { NPM_TOKEN: 'npm-secret-value-42' } } }),
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.build.options.buildargs).toEqual({ NPM_TOKEN: '*****' });
+    const again = await fetch(`${server.url}/api/builds/${res.body.id}`).then((r) => r.text());
+    expect(again).toContain('NPM_TOKEN');
+    expect(again).not.toContain('npm-secret-value-42');
+    expect(await fetch(`${server.url}/api/builds?limit=50`).then((r) => r.text())).not.toContain('npm-secret-value-42');
+  });
+
   it('cancels a running build', async () => {
     const res = await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(`file://${slowRepo}`)}`);
     await readUntil(`${server.url}/api/builds/${res.body.id}/log`, 'RUN sleep 60');
@@ -126,6 +140,8 @@ describe('the HTTP API on a real server, engine and registry', () => {
       '/api/builds?limit=1000000',
       '/api/projects?limit=0',
       '/api/builds/..%2F..%2Fetc%2Fpasswd/log',
+      `/api/build?repo=${encodeURIComponent('https://alice:pw@example.com/o/r.git')}`,
+      `/api/build?repo=${encodeURIComponent('https://ghp_token123@github.com/o/r.git')}`,
     ];
     for (const path of bad) {
       const res = await getJson<{ message: string }>(`${server.url}${path}`);

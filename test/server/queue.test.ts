@@ -116,6 +116,20 @@ describe('queue, concurrency and recovery', () => {
     }
   });
 
+  it('a log follower of a build that will not run here does not hold up shutdown', async () => {
+    const { file } = testConfig('builds:\n  concurrent: 0\n  allowedSchemes: [file]\n');
+    const server = await startServer(file);
+    const id = (await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(quick)}`)).body.id;
+    const res = await fetch(`${server.url}/api/builds/${id}/log`);
+    expect(res.status).toBe(200);
+    const reading = res.text().catch(() => '');
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    expect(await server.stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await reading;
+  });
+
   it('fails a build clearly when the engine goes away, and keeps serving', async () => {
     const proxy = await startDockerProxy();
     const { file } = testConfig(`builds:\n  allowedSchemes: [file]\ndocker:\n  client:\n    socketPath: ${proxy.socketPath}\n`);

@@ -1,4 +1,4 @@
-import { badInput } from '../../core/errors.js';
+import { badInput, toError } from '../../core/errors.js';
 
 /**
  * The webhook payload from the body GitHub sent: `application/json`, or a form whose `payload` field
@@ -16,7 +16,7 @@ export function decodePayload(body: string, contentType: string | undefined): Re
   try {
     value = JSON.parse(json);
   } catch (err) {
-    throw badInput(`the payload is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
+    throw badInput(`the payload is not valid JSON: ${toError(err).message.slice(0, 200)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInput('the payload must be a JSON object');
   return value as Record<string, unknown>;

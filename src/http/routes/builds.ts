@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { BUILD_STATUSES, FINISHED, type BuildStatus } from '../../core/build.js';
 import { badInput, notFound } from '../../core/errors.js';
@@ -34,13 +35,29 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get<{ Params: IdParams }>('/api/builds/:id', async (req) => ({ build: renderBuild(await load(req.params.id)) }));
 
   // Streams the group's log while it grows and ends when every build of the group has finished.
+  // The response is taken over (hijacked) so its headers go out at once: a queued build has no log
+  // yet, and a client should not wait for the first line to learn that the stream is open.
   app.get<{ Params: IdParams }>('/api/builds/:id/log', async (req, reply) => {
     const build = await load(req.params.id);
     const controller = new AbortController();
-    req.raw.on('close', () => controller.abort());
     const finished = async () => (await store.listGroup(build.groupId)).every((b) => FINISHED.includes(b.status));
-    const stream = Readable.from(deps.logs.follow(build.groupId, finished, controller.signal));
-    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(stream);
+    reply.hijack();
+    const res = reply.raw;
+    // `connection: close`: a follow can outlive the server's decision to stop; its socket must not then
+    // linger as an idle keep-alive connection that holds the shutdown up.
+    res.writeHead(200, {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      connection: 'close',
+    });
+    res.flushHeaders();
+    res.on('close', () => controller.abort());
+    await pipeline(Readable.from(deps.logs.follow(build.groupId, finished, controller.signal)), res).catch((err: unknown) => {
+      // A client that went away is routine; anything else is ours to look at.
+      if (!controller.signal.aborted) req.log.warn({ err }, 'log stream failed');
+      res.destroy();
+    });
   });
 
   app.post<{ Params: IdParams }>('/api/builds/:id/cancel', async (req, reply) => {

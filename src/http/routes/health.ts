@@ -1,7 +1,8 @@
+import { toError } from '../../core/errors.js';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 
-const check = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (err: unknown) => (err as Error).message);
+const check = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (err: unknown) => toError(err).message);
 
 export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/healthz', async (_req, reply) => {

@@ -1,4 +1,4 @@
-import { projectAlias } from '../../core/build.js';
+import { projectAlias, projectShortName } from '../../core/build.js';
 import type { ProjectSummary } from '../../core/store.js';
 import type { SqlBackend } from '../backend.js';
 import { toBuildRecord } from '../rows.js';
@@ -42,14 +42,6 @@ export async function listProjects(backend: SqlBackend, q: { limit: number }): P
         .execute();
   return rows.map((row) => {
     const build = toBuildRecord(row);
-    return { name: build.project, alias: projectAlias(build.repo, shortName(build.project, build.repo)), latestBuild: build };
+    return { name: build.project, alias: projectAlias(build.repo, projectShortName(build.project, build.repo)), latestBuild: build };
   });
-}
-
-/** `redis-server` from `https://github.com/company/redis__redis-server`. */
-function shortName(project: string, repo: string): string {
-  const prefix = `${repo}__`;
-  if (project.startsWith(prefix)) return project.slice(prefix.length);
-  const at = project.lastIndexOf('__');
-  return at === -1 ? project : project.slice(at + 2);
 }

@@ -28,16 +28,18 @@ export async function appendLog(backend: SqlBackend, groupId: string, text: stri
 /**
  * The group's log after the first `offset` characters (what a follower has already read); '' when
  * there is nothing new. Only chunks ending past the offset are read, found through the
- * (group_id, end_pos) key, so following a long log stays cheap.
+ * (group_id, end_pos) key, so following a long log stays cheap; `maxChars` bounds one read (chunks are
+ * taken whole until it is reached, so a page may run a chunk past it).
  */
-export async function readLog(backend: SqlBackend, groupId: string, offset: number): Promise<string> {
+export async function readLog(backend: SqlBackend, groupId: string, offset: number, maxChars = Infinity): Promise<string> {
   const from = Math.max(0, Math.floor(offset));
-  const chunks = await backend.db
+  let query = backend.db
     .selectFrom('log_chunks')
-    .select(['pos', 'text'])
+    .select(['pos', 'end_pos', 'text'])
     .where('group_id', '=', groupId)
-    .where('end_pos', '>', from)
-    .orderBy('end_pos')
-    .execute();
+    .where('end_pos', '>', from);
+  // Chunks end where the next begins, so a page is the chunks ending before from + maxChars, plus one.
+  if (Number.isFinite(maxChars)) query = query.where('pos', '<', from + Math.max(1, Math.floor(maxChars)));
+  const chunks = await query.orderBy('end_pos').execute();
   return chunks.map((c) => (c.pos < from ? c.text.slice(from - c.pos) : c.text)).join('');
 }

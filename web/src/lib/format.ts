@@ -44,9 +44,6 @@ export function shortTag(tag: string | null): string {
   return /[.:]/.test(host) || host === 'localhost' ? tag.slice(slash + 1) : tag;
 }
 
-/** The project part of Roger's name `<repo>__<project>`. */
-export const projectName = (name: string): string => name.slice(name.lastIndexOf('__') + 2);
-
 /** Escape sequences (colours, cursor moves) and terminal overwrites, so the log reads as plain text. */
 const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;

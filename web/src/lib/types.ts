@@ -6,6 +6,8 @@ export interface Build {
   id: string;
   /** `<repo URL>__<project>` */
   project: string;
+  /** The build.yml project name (the image name). */
+  name: string;
   /** `<project> (<owner>/<repo>)` */
   alias: string;
   branch: string;

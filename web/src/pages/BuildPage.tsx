@@ -4,7 +4,7 @@ import { ErrorNotice, Loading } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { BuildDuration, TimeAgo } from '../components/Time';
 import { api, ApiError } from '../lib/api';
-import { projectName, shortSha } from '../lib/format';
+import { shortSha } from '../lib/format';
 import { useNow, usePolled, useTitle } from '../lib/hooks';
 import { Link, buildPath, navigate } from '../lib/router';
 import { isActive, type Build } from '../lib/types';
@@ -60,10 +60,10 @@ function Siblings({ build }: { build: Build }) {
             <StatusBadge status={b.status} />
             {b.id === build.id ? (
               <span className="sibling-current" aria-current="page">
-                {projectName(b.project)} <span className="muted">(this build)</span>
+                {b.name} <span className="muted">(this build)</span>
               </span>
             ) : (
-              <Link to={buildPath(b.id)}>{projectName(b.project)}</Link>
+              <Link to={buildPath(b.id)}>{b.name}</Link>
             )}
           </li>
         ))}
@@ -116,7 +116,7 @@ export function BuildPage({ id }: { id: string }) {
   const now = useNow(1000);
   const res = usePolled(`build:${id}`, (signal) => api.build(id, signal), (b) => (!b || isActive(b.status) ? ACTIVE_MS : null));
   const build = res.data;
-  useTitle(build ? `${build.status} · ${projectName(build.project)}` : 'Build');
+  useTitle(build ? `${build.status} · ${build.name}` : 'Build');
 
   if (!build) {
     if (res.error) {
@@ -196,7 +196,7 @@ export function BuildPage({ id }: { id: string }) {
               <Field label="Trigger">{build.trigger}</Field>
               <Field label="Options">{options ? <span className="mono">{options}</span> : none}</Field>
               <Field label="Project" wide>
-                <span className="mono break">{projectName(build.project)}</span>
+                <span className="mono break">{build.name}</span>
               </Field>
               <Field label="Repository" wide>
                 <RepoLink repo={build.repo} />
