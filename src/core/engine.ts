@@ -14,7 +14,10 @@ export interface ImageBuildRequest {
   context: Readable;
   /** Dockerfile path inside the context. */
   dockerfile: string;
-  /** Full references to tag the image with, e.g. `127.0.0.1:5000/app:latest`. */
+  /**
+   * Full references to tag the image with, e.g. `127.0.0.1:5000/app:latest`. May be empty: the image
+   * is then only known by the id `build` resolves with (tag it later with `tag`).
+   */
   tags: string[];
   nocache?: boolean;
   buildargs?: Record<string, string>;
@@ -49,8 +52,13 @@ export interface Engine {
   imageExists(ref: string): Promise<boolean>;
   /** Pulls `ref`. Rejects when the pull fails (the caller decides whether a local copy is enough). */
   pull(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<void>;
-  /** Builds an image; resolves with its id once every tag is applied. */
+  /** Builds an image; resolves with its id once every tag (if any) is applied. */
   build(req: ImageBuildRequest): Promise<{ imageId: string }>;
+  /**
+   * Applies `ref` (repo:tag, `latest` when it has no tag) to `image`, an image id or reference; a tag
+   * `ref` already names moves to `image`. Rejects when `image` does not exist.
+   */
+  tag(image: string, ref: string): Promise<void>;
   /** Runs a command in a fresh container of `image`; resolves with its exit code. */
   run(req: RunRequest): Promise<{ exitCode: number }>;
   /** Copies `path` out of a fresh container of `image` into the directory `dest` (created if needed). */

@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { ImageBuildRequest } from '../core/engine.js';
-import { badInput, buildFailed, systemError, toError } from '../core/errors.js';
+import { buildFailed, systemError, toError } from '../core/errors.js';
 import type { BuildLog } from '../core/log.js';
 import { abortable } from './abort.js';
 import type { EngineClient } from './client.js';
 import { canceled, dockerMessage, statusCodeOf, toEngineError } from './errors.js';
-import { LineSink, OutputBudget } from './output.js';
+import { BUILD_OUTPUT_LIMIT, LineSink, OUTPUT_LIMIT, OutputBudget } from './output.js';
 import { ProgressSummary, readMessages } from './progress.js';
 import { splitTag } from './ref.js';
 
@@ -14,9 +14,8 @@ import { splitTag } from './ref.js';
 
 const STEP = /^Step \d+\/\d+ : /;
 
-function buildOptions(req: ImageBuildRequest, tag: string): Dockerode.ImageBuildOptions {
+function buildOptions(req: ImageBuildRequest, tag: string | undefined): Dockerode.ImageBuildOptions {
   const opts: Dockerode.ImageBuildOptions = {
-    t: tag,
     dockerfile: req.dockerfile,
     // Intermediate containers go even when a step fails: the contract is that no container survives.
     rm: true,
@@ -24,6 +23,8 @@ function buildOptions(req: ImageBuildRequest, tag: string): Dockerode.ImageBuild
     // Base images are pulled beforehand, with the credentials of their registries.
     pull: false,
   };
+  // Without `t` the image is only known by its id.
+  if (tag) opts.t = tag;
   if (req.nocache !== undefined) opts.nocache = req.nocache;
   if (req.buildargs && Object.keys(req.buildargs).length > 0) opts.buildargs = req.buildargs;
   if (req.target) opts.target = req.target;
@@ -38,8 +39,11 @@ function buildOptions(req: ImageBuildRequest, tag: string): Dockerode.ImageBuild
 
 /** Follows the build's JSON stream into the log; resolves with the image id the engine reported. */
 async function follow(response: NodeJS.ReadableStream, log: BuildLog): Promise<string> {
-  const budget = new OutputBudget(log);
-  // Each step gets its own output budget, so one noisy RUN does not hide the steps after it.
+  // Each step gets its own output budget, so one noisy RUN does not hide the steps after it. A step
+  // header cannot be told from a RUN printing the same text, so the step budget is reset on either;
+  // the whole build's budget is never reset, and bounds the log whatever a RUN prints.
+  const total = new OutputBudget(log, { limit: BUILD_OUTPUT_LIMIT, scope: 'for the whole build' });
+  const budget = new OutputBudget(log, { limit: OUTPUT_LIMIT, parent: total, scope: 'in this step' });
   const lines = new LineSink(log, budget, (line) => {
     if (STEP.test(line)) budget.reset();
   });
@@ -64,8 +68,7 @@ async function follow(response: NodeJS.ReadableStream, log: BuildLog): Promise<s
 
 export async function buildImage(client: EngineClient, req: ImageBuildRequest): Promise<{ imageId: string }> {
   const [first, ...rest] = req.tags;
-  if (!first) throw badInput('A build needs at least one tag');
-  const what = `Build of ${first}`;
+  const what = first ? `Build of ${first}` : 'Untagged build';
   let response: NodeJS.ReadableStream | undefined;
   // A context that fails to read (a file vanished mid-pack) cuts the upload; its error, not the
   // broken request's, is the story. Listening also keeps an unconsumed context's error from being

@@ -1,8 +1,10 @@
-import { lstat, readFile, readdir } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { type Stats, constants } from 'node:fs';
+import { type FileHandle, lstat, open, readdir, realpath } from 'node:fs/promises';
+import { join, posix, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import dockerignoreModule, { type Ignore } from '@balena/dockerignore';
 import * as tarfs from 'tar-fs';
+import { buildFailed } from '../core/errors.js';
 
 /**
  * The build context as `docker build` sends it: an uncompressed tar of the directory minus what
@@ -82,13 +84,71 @@ export async function contextEntries(dir: string, filter: ContextFilter): Promis
   return entries;
 }
 
+/** The most `.dockerignore` Roger reads; real ones are a few hundred bytes. */
+export const IGNORE_FILE_LIMIT = 1024 * 1024;
+
+const NOT_REGULAR = '.dockerignore must be a regular file inside the build context';
+
+function errorCode(err: unknown): unknown {
+  return err instanceof Error && 'code' in err ? err.code : undefined;
+}
+
+/**
+ * The context's `.dockerignore`, or '' when there is none. The context is a checkout of someone's
+ * repository, so the file is whatever they committed: only a regular file is read (through a symlink
+ * only when it stays inside the context), never a device, fifo or file outside, and never more than
+ * IGNORE_FILE_LIMIT bytes.
+ */
 async function readIgnoreFile(dir: string): Promise<string> {
+  let path = join(dir, '.dockerignore');
+  let stat: Stats;
   try {
-    return await readFile(join(dir, '.dockerignore'), 'utf8');
+    stat = await lstat(path);
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return '';
+    if (errorCode(err) === 'ENOENT') return '';
     throw err;
   }
+  if (stat.isSymbolicLink()) {
+    let root: string;
+    try {
+      [root, path] = await Promise.all([realpath(dir), realpath(path)]);
+    } catch (err) {
+      // A dangling link (or a loop) points at nothing Roger could read.
+      if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ELOOP') throw buildFailed(NOT_REGULAR, err);
+      throw err;
+    }
+    if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) throw buildFailed(NOT_REGULAR);
+    stat = await lstat(path);
+  }
+  if (!stat.isFile()) throw buildFailed(NOT_REGULAR);
+  if (stat.size > IGNORE_FILE_LIMIT) throw tooLarge();
+  // What was checked is what is read: no link is followed at the last step, a fifo swapped in meanwhile
+  // does not block the open, and the handle is checked again and read no further than the limit.
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if (errorCode(err) === 'ELOOP') throw buildFailed(NOT_REGULAR, err);
+    throw err;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw buildFailed(NOT_REGULAR);
+    const buffer = Buffer.alloc(IGNORE_FILE_LIMIT + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > IGNORE_FILE_LIMIT) throw tooLarge();
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+function tooLarge(): Error {
+  return buildFailed(`.dockerignore must not be larger than ${IGNORE_FILE_LIMIT / 1024 / 1024} MB`);
 }
 
 /** `exclude`: patterns applied before the context's own .dockerignore (which may re-include with `!`). */

@@ -10,7 +10,7 @@ import { createEngineClient, type EngineClient } from './client.js';
 import { copyOut } from './copy-out.js';
 import { canceled, statusCodeOf, toEngineError } from './errors.js';
 import { ProgressSummary, digestOf, readMessages } from './progress.js';
-import { registryOf } from './ref.js';
+import { registryOf, splitTag } from './ref.js';
 import { runCommand } from './run.js';
 
 /** The Engine port over the Docker Engine API (dockerode). */
@@ -115,6 +115,15 @@ export function createDockerEngine(opts: DockerClientOptions): Engine {
     },
 
     build: (req) => buildImage(client, req),
+
+    async tag(image, ref) {
+      const what = `Tagging ${image} as ${ref}`;
+      // The tag endpoint takes a repository and a tag; a digest cannot be applied, only pulled.
+      if (ref.includes('@')) throw buildFailed(`${what} failed: a tag cannot name a digest`);
+      await call(client, what, 'build-failed', async (docker) => {
+        await docker.getImage(image).tag(splitTag(ref));
+      });
+    },
 
     run: (req) => runCommand(client, req),
 

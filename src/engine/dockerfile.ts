@@ -30,21 +30,24 @@ function instructions(text: string): { list: Instruction[]; escape: string } {
   const escape = escapeChar(lines);
   const continued = new RegExp(`${escape === '\\' ? '\\\\' : '`'}[ \\t]*$`);
   const list: Instruction[] = [];
-  let pending: string | null = null;
+  // The physical lines of the instruction being continued, joined once it ends: testing and cutting
+  // only the new line keeps a long continuation linear (a growing string re-scanned per line is not).
+  let parts: string[] = [];
   for (const raw of lines) {
     const trimmed = raw.trim();
     // Comment lines are removed even in the middle of a continuation, as Docker does; so are blank
-    // lines inside one (Docker only warns about those).
+    // lines inside one (Docker only warns about those). A line kept here has a non-blank character, so
+    // its trailing escape is all that the joined line's end could match.
     if (trimmed.startsWith('#') || trimmed === '') continue;
-    const line: string = pending === null ? raw : pending + raw;
-    if (continued.test(line)) {
-      pending = line.replace(continued, '');
+    if (continued.test(raw)) {
+      parts.push(raw.replace(continued, ''));
       continue;
     }
-    pending = null;
-    push(line);
+    parts.push(raw);
+    push(parts.join(''));
+    parts = [];
   }
-  if (pending !== null) push(pending);
+  if (parts.length > 0) push(parts.join(''));
   return { list, escape };
 
   function push(line: string): void {

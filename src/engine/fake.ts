@@ -28,6 +28,7 @@ export type FakeCall =
       target: string | undefined;
       registries: string[];
     }
+  | { method: 'tag'; image: string; ref: string }
   | { method: 'run'; image: string; command: string }
   | { method: 'copyOut'; image: string; path: string; dest: string }
   | { method: 'push'; ref: string; auth: RegistryAuth | undefined }
@@ -176,12 +177,18 @@ export class FakeEngine implements Engine {
       target: req.target,
       registries: Object.keys(req.registryConfig ?? {}),
     });
-    await delay(this.opts.delayMs ?? 0, req.signal, `Build of ${req.tags[0] ?? 'image'}`);
+    await delay(this.opts.delayMs ?? 0, req.signal, req.tags[0] === undefined ? 'Untagged build' : `Build of ${req.tags[0]}`);
     const imageId = `sha256:${hash(`${req.tags.join(',')}#${++this.builds}`)}`;
     writeLines(req.log, this.opts.buildOutput ?? [`Successfully built ${imageId.slice(7, 19)}`]);
     this.images.add(imageId);
     for (const tag of req.tags) this.images.add(tag);
     return { imageId };
+  }
+
+  async tag(image: string, ref: string): Promise<void> {
+    this.record({ method: 'tag', image, ref });
+    this.requireImage(image, `Tagging ${image} as ${ref}`);
+    this.images.add(ref);
   }
 
   async run(req: RunRequest): Promise<{ exitCode: number }> {

@@ -9,27 +9,57 @@ import type { BuildLog } from '../core/log.js';
 
 /** What one command (or one build step) may log before the rest is dropped. */
 export const OUTPUT_LIMIT = 5 * 1024 * 1024;
+/**
+ * What one whole build may log, however many steps it has. Never reset: a step's budget is reset on
+ * every `Step N/M :` line, which a RUN can print itself, so this is what bounds a build's log.
+ */
+export const BUILD_OUTPUT_LIMIT = 20 * 1024 * 1024;
 /** Longer lines are cut into pieces so a newline-free stream cannot grow a line without bound. */
 export const MAX_LINE = 64 * 1024;
+
+function size(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${bytes} bytes`;
+}
+
+export interface BudgetOptions {
+  /** Bytes that may be logged; default OUTPUT_LIMIT. */
+  limit?: number;
+  /** An enclosing budget every logged line is also charged to (a build's total around its steps). */
+  parent?: OutputBudget;
+  /** What the limit applies to, for the truncation line: `more than 20 MB <scope>`. */
+  scope?: string;
+}
 
 /** Shared by a command's stdout and stderr so the limit holds for both together. */
 export class OutputBudget {
   private used = 0;
   private truncated = false;
+  private readonly limit: number;
+  private readonly parent: OutputBudget | undefined;
+  private readonly scope: string | undefined;
 
   constructor(
     private readonly log: BuildLog,
-    private readonly limit = OUTPUT_LIMIT,
-  ) {}
+    limitOrOptions: number | BudgetOptions = {},
+  ) {
+    const opts = typeof limitOrOptions === 'number' ? { limit: limitOrOptions } : limitOrOptions;
+    this.limit = opts.limit ?? OUTPUT_LIMIT;
+    this.parent = opts.parent;
+    this.scope = opts.scope;
+  }
 
   /** Whether a line of `bytes` may still be logged; says so once when the budget runs out. */
   take(bytes: number): boolean {
     if (this.truncated) return false;
     if (this.used + bytes > this.limit) {
       this.truncated = true;
-      this.log.write(`output truncated: more than ${Math.round(this.limit / 1024 / 1024)} MB, the rest is not logged`);
+      const scope = this.scope ? ` ${this.scope}` : '';
+      this.log.write(`output truncated: more than ${size(this.limit)}${scope}, the rest is not logged`);
       return false;
     }
+    // The parent says so itself, once, when it runs out; nothing is charged here then, so this budget
+    // cannot run out (and say so again) after it.
+    if (this.parent && !this.parent.take(bytes)) return false;
     this.used += bytes;
     return true;
   }

@@ -8,6 +8,7 @@ import { createDockerEngine } from '../engine/docker.js';
 import { createGit } from '../git/cli.js';
 import { checkRefName, checkRepoUrl } from '../git/url.js';
 import { createLineLog } from '../logs/line-log.js';
+import { KeyedLock } from '../pipeline/lock.js';
 import { runPipeline } from '../pipeline/run.js';
 import { parseCommandArgs } from './args.js';
 
@@ -45,7 +46,7 @@ export async function buildCommand(args: string[], out: NodeJS.WritableStream, e
       },
     );
     const running = runPipeline(
-      { engine, git: createGit(), config },
+      { engine, git: createGit(), config, pushLock: new KeyedLock() },
       {
         repo,
         ref,

@@ -9,6 +9,7 @@ import { createDockerEngine } from '../engine/docker.js';
 import { recordSkipped } from '../forge/github/skipped.js';
 import { createGit } from '../git/cli.js';
 import { LogHub } from '../logs/hub.js';
+import { KeyedLock } from '../pipeline/lock.js';
 import { githubStatusNotifier } from '../notify/github-status.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { executeBuild } from '../runner/execute.js';
@@ -36,6 +37,7 @@ export function createBuildRunner(opts: {
   const { config, store, log } = opts;
   const engine = createDockerEngine(config.docker.client);
   const git = createGit();
+  const pushLock = new KeyedLock();
   const logs = new LogHub(store, { mask: createMasker(secretValues(config)) });
   const statuses = githubStatusNotifier({ config, log });
   const notify = allNotifiers([statuses]);
@@ -50,6 +52,7 @@ export function createBuildRunner(opts: {
           engine,
           git,
           config,
+          pushLock,
           store,
           logs,
           onStarted: (b, p) => notify.started(b, p),

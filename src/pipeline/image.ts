@@ -25,17 +25,18 @@ interface ImageStep {
  */
 export async function buildProjectImage(p: PlannedProject, step: ImageStep): Promise<string> {
   const builder = p.project.build;
-  if (!builder) return buildOne(p.contextDir, p.project.dockerfile, [p.image], step, CHECKOUT_EXCLUDES);
+  // Images are built untagged and used by id: another build of the same branch may be running, and a
+  // shared tag could hand this build's hooks (or push) that build's image.
+  if (!builder) return buildOne(p.contextDir, p.project.dockerfile, step, CHECKOUT_EXCLUDES);
 
-  const builderImage = `roger-builder/${p.project.name}:${p.tag}`;
   step.log.write(`Building the builder image from ${builder.dockerfile}`);
-  await buildOne(p.contextDir, builder.dockerfile, [builderImage], step, CHECKOUT_EXCLUDES);
+  const builderImage = await buildOne(p.contextDir, builder.dockerfile, step, CHECKOUT_EXCLUDES);
   try {
     const dest = extractDir(step.workDir, p.project);
     step.log.write(`Extracting ${builder.extract} from the builder image`);
     await step.deps.engine.copyOut(builderImage, builder.extract, dest, step.signal);
     step.log.write('Building the final image from the extracted files');
-    return await buildOne(dest, p.project.dockerfile, [p.image], step);
+    return await buildOne(dest, p.project.dockerfile, step);
   } finally {
     await step.deps.engine.removeImage(builderImage).catch(() => undefined);
   }
@@ -47,7 +48,7 @@ export async function buildProjectImage(p: PlannedProject, step: ImageStep): Pro
  */
 const CHECKOUT_EXCLUDES = ['.git'];
 
-async function buildOne(contextDir: string, dockerfile: string, tags: string[], step: ImageStep, exclude: string[] = []): Promise<string> {
+async function buildOne(contextDir: string, dockerfile: string, step: ImageStep, exclude: string[] = []): Promise<string> {
   const { engine, config } = step.deps;
   const dockerfilePath = await resolveInside(contextDir, dockerfile, { label: 'dockerfile' });
   const text = await readCapped(dockerfilePath, MAX_DOCKERFILE_BYTES, dockerfile).catch((err: unknown) => {
@@ -61,7 +62,7 @@ async function buildOne(contextDir: string, dockerfile: string, tags: string[], 
   const { imageId } = await engine.build({
     context,
     dockerfile,
-    tags,
+    tags: [],
     nocache: step.options.nocache,
     buildargs: step.options.buildargs,
     target: step.options.target,

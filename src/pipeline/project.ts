@@ -26,12 +26,15 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     await writeRevfile(p, run.checkout, log);
     stage = 'build';
     log.write(`Building ${p.image}`);
-    await buildProjectImage(p, { ...run });
+    const imageId = await buildProjectImage(p, { ...run });
     stage = 'after-build';
-    await runAfterBuild(engine, p.image, p.project.afterBuild, log, signal);
+    await runAfterBuild(engine, imageId, p.project.afterBuild, log, signal);
     stage = 'push';
     log.write(`Pushing ${p.image}`);
-    const { digest } = await engine.push(p.image, p.auth, log, signal);
+    const { digest } = await run.deps.pushLock.run(p.image, async () => {
+      await engine.tag(imageId, p.image);
+      return engine.push(p.image, p.auth, log, signal);
+    });
     log.write(`Pushed ${p.image}${digest ? ` (${digest})` : ''}`);
     return { project: p.project.name, image: p.image, outcome: 'passed', digest, durationMs: Date.now() - started };
   } catch (err) {

@@ -4,11 +4,14 @@ import type { Engine, RegistryAuth } from '../core/engine.js';
 import type { Commit, Git } from '../core/git.js';
 import type { BuildLog } from '../core/log.js';
 import type { BuildFile, Project } from '../core/project.js';
+import type { KeyedLock } from './lock.js';
 
 export interface PipelineDeps {
   engine: Engine;
   git: Git;
   config: Config;
+  /** Serialises tag-and-push per image reference across the builds of one process. */
+  pushLock: KeyedLock;
 }
 
 export interface PipelineRequest {

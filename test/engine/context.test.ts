@@ -1,9 +1,10 @@
 import { createWriteStream } from 'node:fs';
-import { symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createContextStream, readPatterns } from '../../src/engine/context.js';
+import { isRogerError } from '../../src/core/errors.js';
+import { IGNORE_FILE_LIMIT, createContextStream, readPatterns } from '../../src/engine/context.js';
 import { removeDir, run, tempDir, writeTree } from './helpers.js';
 
 const dirs: string[] = [];
@@ -141,6 +142,66 @@ describe('createContextStream', () => {
       'app.js': '',
     });
     expect(await names(dir, './docker/Dockerfile.prod')).toEqual(['.dockerignore', 'app.js', 'docker/Dockerfile.prod']);
+  });
+
+  it('reads a .dockerignore that is a symlink to a regular file inside the context', async () => {
+    const dir = await tree({ Dockerfile: 'FROM x', 'config/ignore': 'secret.txt\n', 'secret.txt': '', 'app.js': '' });
+    await symlink('config/ignore', join(dir, '.dockerignore'));
+    expect(await names(dir)).toEqual(['.dockerignore', 'Dockerfile', 'app.js', 'config/', 'config/ignore']);
+  });
+
+  it('reads a .dockerignore of up to 1 MB', async () => {
+    const dir = await tree({ Dockerfile: 'FROM x', '.dockerignore': `${'#'.repeat(IGNORE_FILE_LIMIT - 12)}\nsecret.txt\n`, 'secret.txt': '' });
+    expect(await names(dir)).toEqual(['.dockerignore', 'Dockerfile']);
+  });
+
+  describe('refuses a .dockerignore that is not a regular file inside the context', () => {
+    const refused = async (make: (path: string, dir: string) => Promise<unknown>): Promise<unknown> => {
+      const dir = await tree({ Dockerfile: 'FROM x' });
+      await make(join(dir, '.dockerignore'), dir);
+      return createContextStream(dir).then(
+        () => new Error('createContextStream resolved'),
+        (err: unknown) => err,
+      );
+    };
+    const NOT_REGULAR = '.dockerignore must be a regular file inside the build context';
+
+    it.each([
+      ['a symlink to /dev/zero', (path: string) => symlink('/dev/zero', path)],
+      ['a symlink to /etc/passwd', (path: string) => symlink('/etc/passwd', path)],
+      ['a fifo', (path: string) => run('mkfifo', [path])],
+      ['a directory', (path: string) => mkdir(path)],
+      ['a dangling symlink', (path: string) => symlink('nowhere', path)],
+      ['a symlink loop', (path: string) => symlink('.dockerignore', path)],
+      // The link's text points inside, but its target is a link out.
+      ['a symlink to a link out of the context', async (path: string, dir: string) => {
+        await symlink('/etc/passwd', join(dir, 'inner'));
+        await symlink('inner', path);
+      }],
+      ['a symlink to a sibling directory sharing the context’s name as prefix', async (path: string, dir: string) => {
+        const sibling = `${dir}-evil`;
+        dirs.push(sibling);
+        await mkdir(sibling);
+        await writeFile(join(sibling, 'ignore'), 'x\n');
+        await symlink(`../${basename(dir)}-evil/ignore`, path);
+      }],
+    ])('%s', async (_what, make) => {
+      const err = await refused(make);
+      expect(isRogerError(err, 'build-failed'), String(err)).toBe(true);
+      expect((err as Error).message).toBe(NOT_REGULAR);
+    });
+
+    it('larger than 1 MB, also behind a symlink inside the context', async () => {
+      const big = 'x\n'.repeat(IGNORE_FILE_LIMIT / 2) + 'y';
+      const direct = await refused((path) => writeFile(path, big));
+      expect(isRogerError(direct, 'build-failed'), String(direct)).toBe(true);
+      expect((direct as Error).message).toBe('.dockerignore must not be larger than 1 MB');
+      const linked = await refused(async (path, dir) => {
+        await writeFile(join(dir, 'big'), big);
+        await symlink('big', path);
+      });
+      expect((linked as Error).message).toBe('.dockerignore must not be larger than 1 MB');
+    });
   });
 
   it('reads .dockerignore lines as Docker does', () => {

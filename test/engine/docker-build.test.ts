@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRogerError } from '../../src/core/errors.js';
 import { createContextStream } from '../../src/engine/context.js';
+import { BUILD_OUTPUT_LIMIT } from '../../src/engine/output.js';
 import { BASE, buildFrom, docker, dockerEngine, memoryLog, removeDir, testRef, until, writeTree } from './helpers.js';
 
 const engine = dockerEngine();
@@ -48,6 +50,33 @@ describe('DockerEngine.build', () => {
     }
     expect(log.lines).toContain('greeting=hello');
     expect(log.text()).not.toContain('never');
+  });
+
+  it('caps a build’s whole log even when a RUN prints fake step headers to reset the step budget', async () => {
+    const ref = testRef('output-cap');
+    created.push(ref);
+    // Six 4 MB chunks of 1 KB lines, each after a line that looks like a step header: each chunk is
+    // under the step budget, but together they are over the build's.
+    const chunk = `yes "$(head -c 1023 /dev/zero | tr '\\0' x)" | head -c ${4 * 1024 * 1024}`;
+    const dockerfile = [
+      `FROM ${BASE}`,
+      `RUN for i in 1 2 3 4 5 6; do echo "Step 1/1 : fake $i"; ${chunk}; done; echo END-MARKER`,
+      'RUN echo after-the-flood',
+      '',
+    ].join('\n');
+    const { imageId, log } = await buildFrom(engine, dockerfile, [ref]);
+
+    expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const bytes = log.lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+    expect(bytes).toBeLessThanOrEqual(BUILD_OUTPUT_LIMIT + 1024);
+    expect(bytes).toBeGreaterThan(BUILD_OUTPUT_LIMIT - 2 * 1024 * 1024);
+    expect(log.lines.filter((l) => l.startsWith('output truncated'))).toEqual([
+      'output truncated: more than 20 MB for the whole build, the rest is not logged',
+    ]);
+    // The rest of the build is drained and dropped, later steps included, but the build completes.
+    expect(log.lines).toContain('Step 1/1 : fake 4');
+    expect(log.lines).not.toContain('END-MARKER');
+    expect(log.text()).not.toContain('after-the-flood');
   });
 
   it('rejects a Dockerfile syntax error with Docker’s message', async () => {
@@ -114,15 +143,20 @@ describe('DockerEngine.build', () => {
     expect((err as Error).message).toContain('reading the build context failed: EACCES: permission denied');
   });
 
-  it('refuses a build without tags', async () => {
-    const dir = await writeTree({ Dockerfile: `FROM ${BASE}\n` });
+  it('builds without a tag, resolving with the image id only, which can be tagged afterwards', async () => {
+    const ref = testRef('untagged');
+    const { imageId, log } = await buildFrom(engine, `FROM ${BASE}\nLABEL roger.test=${randomBytes(8).toString('hex')}\n`, []);
     try {
-      const err = await engine
-        .build({ context: await createContextStream(dir), dockerfile: 'Dockerfile', tags: [], log: memoryLog() })
-        .catch((e: unknown) => e);
-      expect(isRogerError(err, 'bad-input')).toBe(true);
+      expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(log.lines).toContain(`Step 1/2 : FROM ${BASE}`);
+      expect((await docker.getImage(imageId).inspect()).RepoTags).toEqual([]);
+      await engine.tag(imageId, ref);
+      expect((await docker.getImage(ref).inspect()).Id).toBe(imageId);
     } finally {
-      await removeDir(dir);
+      await engine.removeImage(ref);
+      await engine.removeImage(imageId);
     }
+    expect(await engine.imageExists(imageId)).toBe(false);
   });
+
 });

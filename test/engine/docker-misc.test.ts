@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -5,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/core/engine.js';
 import { isRogerError } from '../../src/core/errors.js';
 import { createDockerEngine } from '../../src/engine/docker.js';
-import { BASE, buildFrom, dockerEngine, memoryLog, removeDir, tempDir, testRef } from './helpers.js';
+import { BASE, REGISTRY, buildFrom, docker, dockerEngine, memoryLog, removeDir, tempDir, testRef } from './helpers.js';
 
 const engine = dockerEngine();
 const dirs: string[] = [];
@@ -22,6 +23,7 @@ function everyMethod(e: Engine, dest: string): Array<[string, () => Promise<unkn
     ['imageExists', () => e.imageExists(BASE)],
     ['pull', () => e.pull(BASE, undefined, log)],
     ['build', () => e.build({ context: Readable.from([Buffer.alloc(1024)]), dockerfile: 'Dockerfile', tags: ['x:1'], log })],
+    ['tag', () => e.tag(BASE, 'roger-test-engine-unreachable:1')],
     ['run', () => e.run({ image: BASE, command: 'true', log })],
     ['copyOut', () => e.copyOut(BASE, '/etc', dest)],
     ['push', () => e.push(BASE, undefined, log)],
@@ -83,6 +85,35 @@ describe('DockerEngine images', () => {
     await expect(engine.removeImage(ref)).resolves.toBeUndefined();
     // The base image is untouched by removing a reference built on it.
     expect(await engine.imageExists(BASE)).toBe(true);
+  });
+
+  it('tags an image id or reference, moving a tag another image had', async () => {
+    const ref = testRef('tag', 'v1');
+    const first = await buildFrom(engine, `FROM ${BASE}\nLABEL tag=${randomBytes(8).toString('hex')}\n`, []);
+    const second = await buildFrom(engine, `FROM ${BASE}\nLABEL tag=${randomBytes(8).toString('hex')}\n`, []);
+    const plain = ref.slice(0, ref.lastIndexOf(':'));
+    try {
+      await engine.tag(first.imageId, ref);
+      expect((await docker.getImage(ref).inspect()).Id).toBe(first.imageId);
+      // A reference works as the source too; no tag means `latest`.
+      await engine.tag(ref, plain);
+      expect((await docker.getImage(`${plain}:latest`).inspect()).Id).toBe(first.imageId);
+      await engine.tag(second.imageId, ref);
+      expect((await docker.getImage(ref).inspect()).Id).toBe(second.imageId);
+    } finally {
+      for (const r of [ref, `${plain}:latest`, first.imageId, second.imageId]) await engine.removeImage(r);
+    }
+  });
+
+  it('rejects tagging a missing image, or with a digest, as build-failed with Docker’s words', async () => {
+    const missing = await engine.tag('roger-test-engine-no-such-image:1', testRef('tag-missing')).catch((e: unknown) => e);
+    expect(isRogerError(missing, 'build-failed')).toBe(true);
+    expect((missing as Error).message).toMatch(/^Tagging roger-test-engine-no-such-image:1 as .* failed: No such image: roger-test-engine-no-such-image:1$/);
+    const invalid = await engine.tag(BASE, 'Not/A Valid:Ref').catch((e: unknown) => e);
+    expect(isRogerError(invalid, 'build-failed')).toBe(true);
+    const digest = await engine.tag(BASE, `${REGISTRY}/x@sha256:${'0'.repeat(64)}`).catch((e: unknown) => e);
+    expect(isRogerError(digest, 'build-failed')).toBe(true);
+    expect((digest as Error).message).toContain('a tag cannot name a digest');
   });
 
   // Opt-in (ROGER_TEST_PRUNE=1): pruning is engine-wide, and with the classic builder a build's

@@ -41,6 +41,22 @@ describe('baseImages', () => {
     expect(baseImages(text)).toEqual(['registry.example.com/app:1']);
   });
 
+  it('parses a 2 MB instruction of continuation lines in linear time', () => {
+    // Half a million `b \` lines in one RUN, then a FROM whose image follows a long run of continued
+    // flags: re-scanning the growing instruction for every line took minutes on the event loop.
+    const lines = 512 * 1024;
+    const text = [
+      `FROM ${'--x=y \\\n'.repeat(1024)}127.0.0.1:5000/busybox:latest AS base`,
+      `RUN a \\\n${'b \\\n'.repeat(lines)}c`,
+      'FROM base',
+      '',
+    ].join('\n');
+    expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
+    const started = performance.now();
+    expect(baseImages(text)).toEqual(['127.0.0.1:5000/busybox:latest']);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('honours the escape parser directive', () => {
     expect(baseImages('# escape=`\nFROM `\n  mcr.microsoft.com/windows:ltsc\n')).toEqual(['mcr.microsoft.com/windows:ltsc']);
   });

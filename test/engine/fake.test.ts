@@ -42,6 +42,23 @@ describe('FakeEngine', () => {
     expect(engine.callsOf('run')).toEqual([{ method: 'run', image: 'r/app:1', command: 'make test' }]);
   });
 
+  it('builds untagged and tags afterwards, needing the image as the engine does', async () => {
+    const engine = createFakeEngine();
+    const log = memoryLog();
+    const { imageId } = await engine.build({ context: context(), dockerfile: 'Dockerfile', tags: [], log });
+    expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect([...engine.images]).toEqual([imageId]);
+    await engine.tag(imageId, 'r/app:1');
+    expect(await engine.imageExists('r/app:1')).toBe(true);
+    const err = await engine.tag('nope', 'r/app:2').catch((e: unknown) => e);
+    expect(isRogerError(err, 'build-failed')).toBe(true);
+    expect(engine.callsOf('tag')).toEqual([
+      { method: 'tag', image: imageId, ref: 'r/app:1' },
+      { method: 'tag', image: 'nope', ref: 'r/app:2' },
+    ]);
+    expect(engine.callsOf('build')[0]?.tags).toEqual([]);
+  });
+
   it('scripts run results: first matching script, limited times, output into the log', async () => {
     const engine = createFakeEngine({ images: ['img'] })
       .onRun({ match: 'flaky', exitCode: 1, output: 'first try fails', times: 1 })

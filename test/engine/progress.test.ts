@@ -103,4 +103,31 @@ describe('LineSink', () => {
     sink.push('after reset\n');
     expect(log.lines.at(-1)).toBe('after reset');
   });
+
+  it('charges a parent budget too, which a reset does not refill: one truncation line, then nothing', () => {
+    const log = memoryLog();
+    const total = new OutputBudget(log, { limit: 100, scope: 'for the whole build' });
+    const step = new OutputBudget(log, { limit: 60, parent: total, scope: 'in this step' });
+    const sink = new LineSink(log, step, (line) => {
+      if (line.startsWith('Step ')) step.reset();
+    });
+    // 10 bytes a line: each "step" of 5 lines fits its budget, the whole does not fit the total.
+    for (let i = 0; i < 5; i++) {
+      sink.push('Step 1/1 :\n');
+      for (let j = 0; j < 4; j++) sink.push(`line ${i}.${j}\n`);
+    }
+    expect(log.lines).toEqual([
+      'Step 1/1 :',
+      'line 0.0',
+      'line 0.1',
+      'line 0.2',
+      'line 0.3',
+      'Step 1/1 :',
+      'line 1.0',
+      'line 1.1',
+      'line 1.2',
+      'line 1.3',
+      'output truncated: more than 100 bytes for the whole build, the rest is not logged',
+    ]);
+  });
 });

@@ -6,6 +6,7 @@ import type { BuildOptions } from '../../src/core/build.js';
 import { createDockerEngine } from '../../src/engine/docker.js';
 import { createGit } from '../../src/git/cli.js';
 import { createLineLog } from '../../src/logs/line-log.js';
+import { KeyedLock } from '../../src/pipeline/lock.js';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.js';
 import { makeBareRepo, type FixtureFiles, type CommitOptions } from './fixture-repo.js';
 
@@ -31,7 +32,7 @@ export async function buildRepo(
   const lines: string[] = [];
   const workDir = join(config.paths.builds, 'workspaces', Math.random().toString(36).slice(2));
   const result = await runPipeline(
-    { engine: createDockerEngine(config.docker.client), git: createGit(), config },
+    { engine: createDockerEngine(config.docker.client), git: createGit(), config, pushLock: new KeyedLock() },
     {
       repo: dir,
       ref: opts.ref,

@@ -99,10 +99,13 @@ describe('hostile repositories fail clearly and leave nothing behind', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(r.results[0]?.outcome, r.log).toBe('failed');
     expect(r.results[0]?.error).toContain('timed out');
+    // Hooks run on the image by id (it is tagged only to be pushed): find it in Docker's own output.
+    const imageId = /Successfully built ([0-9a-f]{12})/.exec(r.log)?.[1];
+    expect(imageId, r.log).toBeDefined();
     // Removal is awaited by the engine adapter; a loaded daemon may still list the container briefly.
     const deadline = Date.now() + 10_000;
-    while (containersOf(`127.0.0.1:5000/${name}:latest`) !== '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(containersOf(`127.0.0.1:5000/${name}:latest`)).toBe('');
+    while (containersOf(imageId ?? '') !== '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(containersOf(imageId ?? '')).toBe('');
   });
 
   it('fails clearly when the registry is not reachable', async () => {
