@@ -32,6 +32,8 @@ export async function createServer(config: Config, log: Logger): Promise<Running
     config,
     store,
     log,
+    // Sharing Postgres with agents, this process's limit counts only its own builds.
+    perProcess: !embedded,
     onFinished: (b) => {
       metrics.observe(b);
       housekeeping.buildFinished();

@@ -1,6 +1,6 @@
 import { toError } from '../core/errors.js';
 import type { Logger } from 'pino';
-import type { BuildRecord } from '../core/build.js';
+import { projectShortName, type BuildRecord } from '../core/build.js';
 import type { Config } from '../core/config.js';
 import type { Notifier } from '../core/notifier.js';
 import { createGitHubApi, type CommitStatus, type GitHubApi } from '../forge/github/api.js';
@@ -76,7 +76,7 @@ export function statusToken(config: Config): string | null {
 }
 
 export function statusFor(build: BuildRecord, phase: 'started' | 'finished', config: Config): CommitStatus | undefined {
-  const base = { context: STATUS_CONTEXT, target_url: buildPageUrl(config.app.url, build.id) };
+  const base = { context: statusContext(build), target_url: buildPageUrl(config.app.url, build.id) };
   const image = build.tag ?? build.project;
   if (phase === 'started') return { ...base, state: 'pending', description: clip(`Building ${image}`) };
   switch (build.status) {
@@ -91,6 +91,14 @@ export function statusFor(build: BuildRecord, phase: 'started' | 'finished', con
     default:
       return undefined;
   }
+}
+
+/**
+ * Roger's context for a request's first build; each further project of the same build.yml gets its own
+ * (`…/roger/<project>`), so a failing project cannot be hidden by a passing one posted later.
+ */
+export function statusContext(build: BuildRecord): string {
+  return build.id === build.groupId ? STATUS_CONTEXT : `${STATUS_CONTEXT}/${projectShortName(build.project, build.repo)}`;
 }
 
 /** The build's page in the web UI. */

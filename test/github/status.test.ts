@@ -3,7 +3,7 @@ import type { BuildRecord } from '../../src/core/build.js';
 import type { Config } from '../../src/core/config.js';
 import { createGitHubApi } from '../../src/forge/github/api.js';
 import { githubRepo } from '../../src/forge/github/repo.js';
-import { githubStatusNotifier, wantsStatus } from '../../src/notify/github-status.js';
+import { githubStatusNotifier, statusContext, wantsStatus } from '../../src/notify/github-status.js';
 import { testConfig } from '../helpers/config.js';
 import { FakeGitHub } from './fake-github.js';
 
@@ -132,5 +132,14 @@ describe('the GitHub status notifier', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/GitHub status "pending" for build b1 not sent: .*HTTP 500/);
     expect(warnings[0]).not.toContain(TOKEN);
+  });
+});
+
+describe('status contexts', () => {
+  it("keeps Roger's context for a request's first build and gives each further project its own", () => {
+    const first = build({ id: 'g1', groupId: 'g1', repo: 'https://github.com/octo/app', project: 'https://github.com/octo/app__web' });
+    const sibling = build({ id: 's2', groupId: 'g1', repo: 'https://github.com/octo/app', project: 'https://github.com/octo/app__api__v2' });
+    expect(statusContext(first)).toBe('continuous-integration/roger');
+    expect(statusContext(sibling)).toBe('continuous-integration/roger/api__v2');
   });
 });
