@@ -22,8 +22,6 @@ export interface ImageBuildRequest {
   nocache?: boolean;
   buildargs?: Record<string, string>;
   target?: string;
-  /** Auth for the registries the Dockerfile's FROM lines name, keyed by registry host. */
-  registryConfig?: Record<string, RegistryAuth>;
   log: BuildLog;
   signal?: AbortSignal;
 }

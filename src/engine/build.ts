@@ -28,11 +28,6 @@ function buildOptions(req: ImageBuildRequest, tag: string | undefined): Dockerod
   if (req.nocache !== undefined) opts.nocache = req.nocache;
   if (req.buildargs && Object.keys(req.buildargs).length > 0) opts.buildargs = req.buildargs;
   if (req.target) opts.target = req.target;
-  if (req.registryConfig && Object.keys(req.registryConfig).length > 0) {
-    opts.registryconfig = Object.fromEntries(
-      Object.entries(req.registryConfig).map(([host, auth]) => [host, { username: auth.username, password: auth.password }]),
-    );
-  }
   if (req.signal) opts.abortSignal = req.signal;
   return opts;
 }

@@ -26,7 +26,6 @@ export type FakeCall =
       nocache: boolean | undefined;
       buildargs: Record<string, string> | undefined;
       target: string | undefined;
-      registries: string[];
     }
   | { method: 'tag'; image: string; ref: string }
   | { method: 'run'; image: string; command: string }
@@ -175,7 +174,6 @@ export class FakeEngine implements Engine {
       nocache: req.nocache,
       buildargs: req.buildargs,
       target: req.target,
-      registries: Object.keys(req.registryConfig ?? {}),
     });
     await delay(this.opts.delayMs ?? 0, req.signal, req.tags[0] === undefined ? 'Untagged build' : `Build of ${req.tags[0]}`);
     const imageId = `sha256:${hash(`${req.tags.join(',')}#${++this.builds}`)}`;

@@ -25,7 +25,6 @@ describe('FakeEngine', () => {
       dockerfile: 'Dockerfile',
       tags: ['r/app:1', 'r/app:latest'],
       buildargs: { A: '1' },
-      registryConfig: { 'r': { username: 'u', password: 'p', serveraddress: 'r' } },
       log,
     });
     expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -38,7 +37,7 @@ describe('FakeEngine', () => {
     expect(await engine.imageExists('r/app:1')).toBe(false);
 
     expect(engine.calls.map((c) => c.method)).toEqual(['imageExists', 'build', 'imageExists', 'run', 'push', 'removeImage', 'imageExists']);
-    expect(engine.callsOf('build')[0]).toMatchObject({ tags: ['r/app:1', 'r/app:latest'], buildargs: { A: '1' }, registries: ['r'] });
+    expect(engine.callsOf('build')[0]).toMatchObject({ tags: ['r/app:1', 'r/app:latest'], buildargs: { A: '1' } });
     expect(engine.callsOf('run')).toEqual([{ method: 'run', image: 'r/app:1', command: 'make test' }]);
   });
 
