@@ -66,7 +66,8 @@ export interface Store {
   recordDelivery(d: Delivery): Promise<boolean>;
   updateDelivery(id: string, patch: Pick<Delivery, 'result' | 'buildId'>): Promise<void>;
   listDeliveries(q: { limit: number }): Promise<Delivery[]>;
-  /** Deletes finished builds (and their logs) last updated before `before`; returns how many. */
+  /** Deletes finished builds (and their logs) last updated before `before`, and webhook deliveries
+   *  received before it; returns how many builds. */
   deleteFinishedBefore(before: Date): Promise<number>;
   /** Checks the database answers (health). */
   ping(): Promise<void>;

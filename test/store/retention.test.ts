@@ -26,4 +26,13 @@ describe.each(backendCases)('deleteFinishedBefore ($name)', (c) => {
     expect(await store.readLog(mixed.groupId, 0)).toBe(`log of ${mixed.groupId}`);
     expect(await store.readLog(queued.groupId, 0)).toBe(`log of ${queued.groupId}`);
   });
+
+  it('deletes webhook deliveries received before the date', async () => {
+    const { store } = ctx();
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    await store.recordDelivery({ id: 'old', event: 'push', repo: null, ref: null, result: 'built', buildId: null, receivedAt: at(-120_000) });
+    await store.recordDelivery({ id: 'new', event: 'push', repo: null, ref: null, result: 'built', buildId: null, receivedAt: at(0) });
+    await store.deleteFinishedBefore(new Date(Date.now() - 60_000));
+    expect((await store.listDeliveries({ limit: 10 })).map((d) => d.id)).toEqual(['new']);
+  });
 });

@@ -4,8 +4,9 @@ import type { SqlBackend } from '../backend.js';
 import type { Database } from '../schema.js';
 
 /**
- * Retention: deletes finished builds last updated before `before`, and the logs of groups left with no
- * build. A group's log is shared, so it stays while any build of the group remains.
+ * Retention: deletes finished builds last updated before `before`, the logs of groups left with no
+ * build, and webhook deliveries received before `before`. A group's log is shared, so it stays while
+ * any build of the group remains.
  */
 export async function deleteFinishedBefore(backend: SqlBackend, before: Date): Promise<number> {
   const cutoff = before.toISOString();
@@ -28,6 +29,8 @@ export async function deleteFinishedBefore(backend: SqlBackend, before: Date): P
       )
       .execute();
     const result = await trx.deleteFrom('builds').where(expired).executeTakeFirst();
+    // Webhook deliveries age out with the builds: their ids only matter while GitHub may redeliver.
+    await trx.deleteFrom('deliveries').where('received_at', '<', cutoff).execute();
     return Number(result.numDeletedRows);
   });
 }
