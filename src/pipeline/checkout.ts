@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { MAX_BUILDFILE_BYTES, parseBuildFile } from '../buildfile/parse.js';
 import { resolveInside } from '../buildfile/paths.js';
 import type { Config } from '../core/config.js';
+import { forgeHost } from '../forge/github/repo.js';
 import { readCapped } from './read-capped.js';
 import type { PipelineDeps, PipelineRequest, CheckedOut } from './types.js';
 
@@ -40,18 +41,10 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promis
  */
 export function githubTokenFor(repo: string, config: Config): string | undefined {
   const token = config.auth.github;
-  if (!token) return undefined;
-  let host: string;
-  try {
-    const url = new URL(repo);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-    host = url.hostname;
-  } catch {
-    return undefined;
-  }
-  const apiHost = URL.canParse(config.github.apiUrl) ? new URL(config.github.apiUrl).hostname : '';
-  const githubHosts = ['github.com', apiHost === 'api.github.com' ? 'github.com' : apiHost];
-  return githubHosts.includes(host) ? token : undefined;
+  if (!token || !URL.canParse(repo)) return undefined;
+  const url = new URL(repo);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  return url.hostname === 'github.com' || url.hostname === forgeHost(config.github.apiUrl) ? token : undefined;
 }
 
 async function readBuildFile(path: string): Promise<string | undefined> {
