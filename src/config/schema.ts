@@ -46,11 +46,15 @@ export const fileSchema = z
     app: z
       .object({
         url,
+        // The address to listen on; 0.0.0.0 (every interface) is for containers and explicit choice.
+        host: nonEmpty,
         port: z.number().int().min(0).max(65535),
         defaultRegistry: nonEmpty,
         auth: z
           .object({
             tokens: z.array(nonEmpty).min(1, 'list at least one token, or set app.auth: ~ to turn authentication off'),
+            // /metrics also wants a token.
+            metrics: z.boolean().optional(),
           })
           .strict()
           .nullable(),
@@ -64,6 +68,8 @@ export const fileSchema = z
         'retry-after': z.number().nonnegative(),
         // At most 7 days: longer delays overflow timers (and no build should run that long).
         timeout: z.number().int().positive().max(604_800),
+        // Projects one build.yml may list; more is refused before any build record is added.
+        maxProjects: z.number().int().min(1).max(1000),
         allowedSchemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'expected a URL scheme such as https')).min(1),
         'retention-days': retention,
         retentionDays: retention,
@@ -86,7 +92,16 @@ export const fileSchema = z
         slack: z.object({ url }).strict().nullable(),
       })
       .strict(),
-    github: z.object({ apiUrl: url, webhookSecret: nonEmpty.nullable() }).strict(),
+    github: z
+      .object({
+        apiUrl: url,
+        webhookSecret: nonEmpty.nullable(),
+        // Accept unsigned webhooks even though API tokens are set (an explicit, logged choice).
+        allowUnsigned: z.boolean(),
+        // `owner/name` or `owner/*`; empty = every repository may trigger webhook builds.
+        repositories: z.array(z.string().regex(/^[A-Za-z0-9_.-]+\/(\*|[A-Za-z0-9_.-]+)$/, 'expected owner/name or owner/*')),
+      })
+      .strict(),
     notifications: z.preprocess((v) => emptyEntries(normalizeNotifications(v)), settings),
     publishers: z.preprocess(emptyEntries, settings),
     routes: legacy,
@@ -95,11 +110,18 @@ export const fileSchema = z
 
 export const configSchema = fileSchema.transform(
   (raw): Config => ({
-    app: { url: raw.app.url, port: raw.app.port, defaultRegistry: raw.app.defaultRegistry, auth: raw.app.auth },
+    app: {
+      url: raw.app.url,
+      host: raw.app.host,
+      port: raw.app.port,
+      defaultRegistry: raw.app.defaultRegistry,
+      auth: raw.app.auth ? { tokens: raw.app.auth.tokens, metrics: raw.app.auth.metrics ?? false } : null,
+    },
     builds: {
       concurrent: raw.builds.concurrent,
       retryAfter: raw.builds['retry-after'],
       timeout: raw.builds.timeout,
+      maxProjects: raw.builds.maxProjects,
       allowedSchemes: raw.builds.allowedSchemes,
       retentionDays: raw.builds['retention-days'] ?? raw.builds.retentionDays ?? null,
     },

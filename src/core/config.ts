@@ -21,10 +21,12 @@ export interface DockerClientOptions {
 export interface Config {
   app: {
     url: string;
+    /** Listen address: 127.0.0.1 by default; 0.0.0.0 in a container. */
+    host: string;
     port: number;
     defaultRegistry: string;
     /** Bearer tokens accepted on /api; empty = no authentication (Roger's default). */
-    auth: { tokens: string[] } | null;
+    auth: { tokens: string[]; metrics: boolean } | null;
   };
   builds: {
     /** null = unlimited */
@@ -32,6 +34,8 @@ export interface Config {
     retryAfter: number;
     /** Seconds before a build is stopped and failed. */
     timeout: number;
+    /** Projects one build.yml may list. */
+    maxProjects: number;
     allowedSchemes: string[];
     /** Days finished builds and their logs are kept; null = forever. */
     retentionDays: number | null;
@@ -45,7 +49,14 @@ export interface Config {
     registries: Record<string, RegistryCredentials>;
     slack: { url: string } | null;
   };
-  github: { apiUrl: string; webhookSecret: string | null };
+  github: {
+    apiUrl: string;
+    webhookSecret: string | null;
+    /** Unsigned webhooks accepted although API tokens are set. */
+    allowUnsigned: boolean;
+    /** Webhook allow-list: `owner/name` or `owner/*`; empty = any. */
+    repositories: string[];
+  };
   /** Notifier settings by name, as Roger had them (`global: 'true'` = for every project). */
   notifications: Record<string, Record<string, unknown>>;
   publishers: Record<string, Record<string, unknown>>;

@@ -5,16 +5,20 @@ import { toError, isRogerError } from '../core/errors.js';
 import { parseCommandArgs } from './args.js';
 import { createServer } from './server.js';
 
-/** `roger serve [--config FILE] [--port N]`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
+/** `roger serve [--config FILE] [--host ADDR] [--port N]`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveCommand(args: string[]): Promise<number> {
   const log = pino({ name: 'roger' });
   try {
-    const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } }, false);
+    const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' }, host: { type: 'string' }, port: { type: 'string', short: 'p' } }, false);
     const config = loadConfig({ file: values.config, env: process.env });
     if (values.port !== undefined) {
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${values.port}"`);
       config.app.port = port;
+    }
+    if (values.host !== undefined) {
+      if (values.host === '') throw new Error('--host must name an address, e.g. 127.0.0.1 or 0.0.0.0');
+      config.app.host = values.host;
     }
     log.info({ config: maskSecrets(config) }, 'configuration');
     const server = await createServer(config, log);

@@ -57,7 +57,7 @@ export async function createServer(config: Config, log: Logger): Promise<Running
     app,
     scheduler,
     async listen() {
-      await app.listen({ port: config.app.port, host: '0.0.0.0' });
+      await app.listen({ port: config.app.port, host: config.app.host });
       scheduler.start();
       const address = app.server.address();
       return { port: typeof address === 'object' && address ? address.port : config.app.port };

@@ -42,7 +42,7 @@ describe('environment overrides', () => {
     expect(config.builds.allowedSchemes).toEqual(['https', 'file']);
     expect(config.notifications.slack).toEqual({ global: true });
     expect(config.database.url).toBeNull();
-    expect(config.app.auth).toEqual({ tokens: ['t1', 't2'] });
+    expect(config.app.auth).toEqual({ tokens: ['t1', 't2'], metrics: false });
   });
 
   it('keeps what was typed when the key takes a string', () => {

@@ -16,7 +16,7 @@ describe('config errors', () => {
   it('reports an unknown key with its line, column and the keys that are allowed', () => {
     const err = failure('app:\n  url: http://ci\n  prot: 9000\n');
     expect(err.message).toBe(
-      'config.yml:3:3 app.prot: unknown key "prot" (expected one of: url, port, defaultRegistry, auth)',
+      'config.yml:3:3 app.prot: unknown key "prot" (expected one of: url, host, port, defaultRegistry, auth)',
     );
   });
 

@@ -17,13 +17,13 @@ function writeConfig(text: string): string {
 describe('loadConfig', () => {
   it('returns the defaults when there is no file and no environment', () => {
     expect(loadConfig({ env: {} })).toEqual({
-      app: { url: 'http://localhost:8080', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
-      builds: { concurrent: 5, retryAfter: 20, timeout: 3600, allowedSchemes: ['https', 'ssh'], retentionDays: null },
+      app: { url: 'http://localhost:8080', host: '127.0.0.1', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
+      builds: { concurrent: 5, retryAfter: 20, timeout: 3600, maxProjects: 50, allowedSchemes: ['https', 'ssh'], retentionDays: null },
       paths: { builds: '/tmp/roger-builds' },
       database: { url: null },
       docker: { client: { socketPath: '/var/run/docker.sock' } },
       auth: { github: null, dockerhub: null, registries: {}, slack: null },
-      github: { apiUrl: 'https://api.github.com', webhookSecret: null },
+      github: { apiUrl: 'https://api.github.com', webhookSecret: null, allowUnsigned: false, repositories: [] },
       notifications: {},
       publishers: {},
     });
@@ -33,14 +33,16 @@ describe('loadConfig', () => {
     const config = loadConfig({ file: sample, env: {} });
     expect(config.app).toEqual({
       url: 'https://builds.example.com',
+      host: '127.0.0.1',
       port: 9090,
       defaultRegistry: 'registry.example.com',
-      auth: { tokens: ['api-token-1', 'api-token-2'] },
+      auth: { tokens: ['api-token-1', 'api-token-2'], metrics: false },
     });
     expect(config.builds).toEqual({
       concurrent: 3,
       retryAfter: 30,
       timeout: 1800,
+      maxProjects: 50,
       allowedSchemes: ['https', 'ssh', 'file'],
       retentionDays: 14,
     });
@@ -48,7 +50,7 @@ describe('loadConfig', () => {
     expect(config.database.url).toBe('postgres://roger:db-pass@db.example.com/roger');
     expect(config.auth.dockerhub).toEqual({ username: 'odino', email: 'someone@example.com', password: 'dockerhub-password' });
     expect(config.auth.registries['registry.example.com']).toEqual({ username: 'ci', password: 'registry-password' });
-    expect(config.github).toEqual({ apiUrl: 'https://github.example.com/api/v3', webhookSecret: 'hook-secret' });
+    expect(config.github).toEqual({ apiUrl: 'https://github.example.com/api/v3', webhookSecret: 'hook-secret', allowUnsigned: false, repositories: [] });
     // A bare string under notifications.github was Roger's way to give the token.
     expect(config.notifications.github).toEqual({ token: 'github-token-123' });
     expect(config.notifications.slack).toEqual({ global: 'true', channel: '#builds' });
