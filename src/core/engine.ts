@@ -61,6 +61,12 @@ export interface Engine {
   run(req: RunRequest): Promise<{ exitCode: number }>;
   /** Copies `path` out of a fresh container of `image` into the directory `dest` (created if needed). */
   copyOut(image: string, path: string, dest: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Runs `req.command` in a fresh container of `req.image`, then, when it exited 0, copies `path` out
+   * of that same container (so the command's output files are there) into `dest`, as `copyOut` does.
+   * Resolves with the exit code; on a non-zero exit nothing is copied.
+   */
+  runAndCopyOut(req: RunRequest, path: string, dest: string): Promise<{ exitCode: number }>;
   /** Pushes `ref`; resolves with the manifest digest the registry reported. */
   push(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<{ digest?: string }>;
   /** Removes an image reference; missing images are not an error. */

@@ -12,6 +12,7 @@ import { canceled, statusCodeOf, toEngineError } from './errors.js';
 import { ProgressSummary, digestOf, readMessages } from './progress.js';
 import { registryOf, splitTag } from './ref.js';
 import { runCommand } from './run.js';
+import { runAndCopyOut } from './run-copy-out.js';
 
 /** The Engine port over the Docker Engine API (dockerode). */
 
@@ -128,6 +129,8 @@ export function createDockerEngine(opts: DockerClientOptions): Engine {
     run: (req) => runCommand(client, req),
 
     copyOut: (image, path, dest, signal) => copyOut(client, image, path, dest, signal),
+
+    runAndCopyOut: (req, path, dest) => runAndCopyOut(client, req, path, dest),
 
     async removeImage(ref) {
       await call(client, `Removing ${ref}`, 'system', async (docker) => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Engine, ImageBuildRequest, RegistryAuth, RunRequest } from '../core/engine.js';
 import { buildFailed } from '../core/errors.js';
@@ -30,6 +30,7 @@ export type FakeCall =
   | { method: 'tag'; image: string; ref: string }
   | { method: 'run'; image: string; command: string }
   | { method: 'copyOut'; image: string; path: string; dest: string }
+  | { method: 'runAndCopyOut'; image: string; command: string; path: string; dest: string }
   | { method: 'push'; ref: string; auth: RegistryAuth | undefined }
   | { method: 'removeImage'; ref: string }
   | { method: 'pruneDangling' };
@@ -55,6 +56,8 @@ export interface FakeEngineOptions {
   delayMs?: number;
   /** Files `copyOut` finds: image path -> { relative file name: content }, shared by all images. */
   files?: Record<string, Record<string, string>>;
+  /** Symlinks `copyOut` finds beside `files`: image path -> { relative link name: target, as written }. */
+  links?: Record<string, Record<string, string>>;
   /** Digest `push` reports per reference; otherwise one derived from the reference. */
   digests?: Record<string, string>;
   /** Bytes `pruneDangling` reports. */
@@ -203,16 +206,35 @@ export class FakeEngine implements Engine {
     const what = `Copy of ${path} out of ${image}`;
     if (signal?.aborted) throw canceled(what);
     this.requireImage(image, what);
+    await this.writeFiles(path, dest, what);
+  }
+
+  async runAndCopyOut(req: RunRequest, path: string, dest: string): Promise<{ exitCode: number }> {
+    this.record({ method: 'runAndCopyOut', image: req.image, command: req.command, path, dest });
+    this.requireImage(req.image, `Command in ${req.image}`);
+    const script = this.script(req.command);
+    writeLines(req.log, script.output);
+    await delay(script.delayMs ?? 0, req.signal, `Command in ${req.image}`);
+    const exitCode = script.exitCode ?? 0;
+    if (exitCode === 0) await this.writeFiles(path, dest, `Copy of ${path} out of ${req.image}`);
+    return { exitCode };
+  }
+
+  private async writeFiles(path: string, dest: string, what: string): Promise<void> {
     const files = this.opts.files?.[path];
-    if (!files) throw buildFailed(`${what} failed: ${path} does not exist in the image`);
+    const links = this.opts.links?.[path];
+    if (!files && !links) throw buildFailed(`${what} failed: ${path} does not exist in the image`);
     const root = resolve(dest);
     await mkdir(root, { recursive: true });
-    for (const [name, content] of Object.entries(files)) {
+    const place = async (name: string): Promise<string> => {
       const target = resolve(join(root, name));
       if (!target.startsWith(root + sep)) throw new Error(`fake file ${name} escapes ${dest}`);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, content);
-    }
+      return target;
+    };
+    for (const [name, content] of Object.entries(files ?? {})) await writeFile(await place(name), content);
+    // Written as given, unlike the real engine's extraction: tests use them to play a hostile archive.
+    for (const [name, target] of Object.entries(links ?? {})) await symlink(target, await place(name));
   }
 
   async push(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<{ digest?: string }> {

@@ -41,7 +41,7 @@ async function drained(stream: NodeJS.ReadableStream, ms: number): Promise<void>
   clearTimeout(timer);
 }
 
-async function execute(docker: Dockerode, container: Dockerode.Container, log: BuildLog): Promise<{ exitCode: number }> {
+export async function execute(docker: Dockerode, container: Dockerode.Container, log: BuildLog): Promise<{ exitCode: number }> {
   // Attached before start, so not a byte of output is missed.
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   const budget = new OutputBudget(log);
@@ -56,22 +56,27 @@ async function execute(docker: Dockerode, container: Dockerode.Container, log: B
   return { exitCode };
 }
 
+/** A container that runs `/bin/sh -c command` with its output attached. */
+export function commandContainer(image: string, command: string): Dockerode.ContainerCreateOptions {
+  return {
+    Image: image,
+    Cmd: ['/bin/sh', '-c', command],
+    Tty: false,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: false,
+    // Removal is ours (in every outcome); AutoRemove would race with reading the exit code.
+    HostConfig: { AutoRemove: false },
+  };
+}
+
 export async function runCommand(client: EngineClient, req: RunRequest): Promise<{ exitCode: number }> {
   const what = `Command in ${req.image}`;
   if (req.signal?.aborted) throw canceled(what);
   return withContainer(
     client,
-    {
-      Image: req.image,
-      Cmd: ['/bin/sh', '-c', req.command],
-      Tty: false,
-      AttachStdin: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      OpenStdin: false,
-      // Removal is ours (in every outcome); AutoRemove would race with reading the exit code.
-      HostConfig: { AutoRemove: false },
-    },
+    commandContainer(req.image, req.command),
     { endpoint: client.endpoint, what, signal: req.signal },
     (container, docker, remove) =>
       // Removing with force kills the command; the abort does not wait for it to die.

@@ -1,8 +1,10 @@
 import type { BuildOptions } from '../core/build.js';
 import type { BuildLog } from '../core/log.js';
+import { builtinPublishers } from '../publish/kinds.js';
 import { describeFailure } from './failure.js';
 import { runAfterBuild } from './hooks.js';
 import { buildProjectImage } from './image.js';
+import { publishArtifacts } from './publish.js';
 import { writeRevfile } from './revfile.js';
 import type { CheckedOut, PipelineDeps, PlannedProject, ProjectResult } from './types.js';
 
@@ -15,7 +17,7 @@ export interface ProjectRun {
   signal: AbortSignal;
 }
 
-/** One project, stage by stage: revfile -> image -> after-build -> push. Never throws. */
+/** One project, stage by stage: revfile -> image -> after-build -> publish -> push. Never throws. */
 export async function runProject(p: PlannedProject, run: ProjectRun): Promise<ProjectResult> {
   const started = Date.now();
   const { engine } = run.deps;
@@ -29,6 +31,16 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     const imageId = await buildProjectImage(p, { ...run });
     stage = 'after-build';
     await runAfterBuild(engine, imageId, p.project.afterBuild, log, signal);
+    stage = 'publish';
+    await publishArtifacts(p.project.publish, {
+      engine,
+      kinds: run.deps.publishers ?? builtinPublishers,
+      settings: run.deps.config.publishers,
+      image: imageId,
+      workDir: run.workDir,
+      log,
+      signal,
+    });
     stage = 'push';
     log.write(`Pushing ${p.image}`);
     const { digest } = await run.deps.pushLock.run(p.image, async () => {
@@ -44,8 +56,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
   }
 }
 
-/** Roger's `publish` and notifiers other than GitHub are read but not acted on yet: say so, never fail. */
+/** Notifiers other than GitHub are read but not acted on yet: say so, never fail. */
 function warnUnsupported(p: PlannedProject, log: BuildLog): void {
   for (const n of p.project.notify.filter((x) => x !== 'github')) log.write(`Warning: notify "${n}" is not supported yet; nothing is sent`);
-  if (p.project.publish.length > 0) log.write('Warning: publish is not supported yet; nothing is uploaded');
 }

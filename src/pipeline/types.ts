@@ -4,6 +4,7 @@ import type { Engine, RegistryAuth } from '../core/engine.js';
 import type { Commit, Git } from '../core/git.js';
 import type { BuildLog } from '../core/log.js';
 import type { BuildFile, Project } from '../core/project.js';
+import type { PublisherKind } from '../core/publisher.js';
 import type { KeyedLock } from './lock.js';
 
 export interface PipelineDeps {
@@ -12,6 +13,8 @@ export interface PipelineDeps {
   config: Config;
   /** Serialises tag-and-push per image reference across the builds of one process. */
   pushLock: KeyedLock;
+  /** What `publish: [{to: ...}]` may name; default: every built-in publisher (s3). */
+  publishers?: readonly PublisherKind[];
 }
 
 export interface PipelineRequest {
