@@ -50,7 +50,11 @@ const withoutNulls = (value: Record<string, unknown>): Record<string, unknown> =
 export function parseS3Settings(raw: Record<string, unknown> | undefined): S3Settings {
   const result = schema.safeParse(withoutNulls(raw ?? {}));
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+    // One problem per key: a value failing several checks is one mistake.
+    const firstPerKey = result.error.issues.filter(
+      (issue, i, all) => all.findIndex((other) => other.path.join('.') === issue.path.join('.')) === i,
+    );
+    const problems = firstPerKey.map((issue) => {
       const key = ['publishers', 's3', ...issue.path].join('.');
       if (issue.code === 'unrecognized_keys') {
         return `config.yml ${key}: unknown key(s) ${issue.keys.join(', ')} (expected key, secret, region, endpoint, forcePathStyle)`;

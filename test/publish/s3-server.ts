@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 /** s3rver's fixed credentials: it checks every request's signature against them. */
@@ -38,14 +38,16 @@ export async function startS3(buckets: string[]): Promise<S3Server> {
   return {
     endpoint,
     settings: { key: S3_KEY, secret: S3_SECRET, endpoint, region: 'us-east-1' },
+    // ListObjects (v1) pages by key: s3rver's v2 continuation tokens use DES, which OpenSSL 3 refuses.
     async list(bucket, prefix) {
       const found: StoredObject[] = [];
-      let token: string | undefined;
-      do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      let marker: string | undefined;
+      for (;;) {
+        const page = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker }));
         for (const o of page.Contents ?? []) found.push({ key: o.Key ?? '', size: o.Size ?? 0 });
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
+        marker = found.at(-1)?.key;
+        if (!page.IsTruncated || marker === undefined) break;
+      }
       return found.sort((a, b) => (a.key < b.key ? -1 : 1));
     },
     async get(bucket, key) {
