@@ -134,7 +134,7 @@ describe('s3 publisher against a real S3 API (s3rver)', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
-  it('an endpoint that accepts connections and never answers is given up on', async () => {
+  it('a build timeout stops uploads to an endpoint that accepts connections and never answers', async () => {
     const silent = await hangingServer();
     try {
       const dir = await filesDir({ 'a.txt': 'a' });
