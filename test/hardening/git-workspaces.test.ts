@@ -14,9 +14,10 @@ import { runPipeline } from '../../src/pipeline/run.js';
 import { WORKSPACE_MARK } from '../../src/pipeline/workspace.js';
 import { removeStaleWorkspaces } from '../../src/runner/housekeeping.js';
 import { openStore } from '../../src/store/open.js';
-import { testConfig } from '../helpers/config.js';
+import { testConfig, uniq } from '../helpers/config.js';
 import { makeBareRepo } from '../helpers/fixture-repo.js';
-import { waitFor } from '../helpers/server.js';
+import { BASE } from '../helpers/pipeline.js';
+import { getJson, readUntil, startServer, waitFor } from '../helpers/server.js';
 
 const silent = pino({ level: 'silent' });
 let tmp: string;
@@ -125,6 +126,33 @@ describe('workspaces: only what Roger created is ever removed', () => {
     }
   });
 
+  it('a real server killed mid-build leaves its workspace, which the next start removes, and nothing else', async () => {
+    const { file, dir } = testConfig('builds:\n  allowedSchemes: [file]\n');
+    const ws = join(dir, 'builds', 'workspaces');
+    const planted = await precious(join(ws, 'planted'));
+    const outside = await precious(join(tmp, 'outside-d'));
+    await symlink(join(tmp, 'outside-d'), join(ws, 'link'));
+    const name = `ws-${uniq()}`;
+    const slow = (await makeBareRepo(join(tmp, 'repos'), name, { Dockerfile: `FROM ${BASE}\nRUN echo started-${name} && sleep 30\n`, 'build.yml': `${name}: {}\n` })).dir;
+
+    const first = await startServer(file);
+    const id = (await getJson<{ id: string }>(`${first.url}/api/build?repo=${encodeURIComponent(slow)}`)).body.id;
+    await readUntil(`${first.url}/api/builds/${id}/log`, `started-${name}`);
+    expect(existsSync(join(ws, id, WORKSPACE_MARK))).toBe(true);
+    await first.kill9();
+    expect(existsSync(join(ws, id))).toBe(true);
+
+    const second = await startServer(file);
+    try {
+      expect(existsSync(join(ws, id))).toBe(false);
+      expect(await readFile(planted, 'utf8')).toBe('precious\n');
+      expect((await lstat(join(ws, 'link'))).isSymbolicLink()).toBe(true);
+      expect(await readFile(outside, 'utf8')).toBe('precious\n');
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('a missing workspaces directory is fine', async () => {
     await expect(removeStaleWorkspaces(join(tmp, 'nothing-here'), silent)).resolves.toBeUndefined();
   });
@@ -147,6 +175,10 @@ describe('the runner\'s git adapter enforces builds.allowedSchemes itself', () =
       expect(done.error).toMatch(/scheme 'file' is not allowed \(allowed: https\)/);
       expect(done.commit).toBeNull();
       expect(existsSync(join(config.paths.builds, 'workspaces', build.id))).toBe(false);
+      // The same for the default-branch lookup, the adapter's other way to reach a remote.
+      const git = createGit({ allowedSchemes: config.builds.allowedSchemes });
+      await expect(git.defaultBranch(repo)).rejects.toMatchObject({ kind: 'bad-input' });
+      await expect(git.defaultBranch(`ssh://git@127.0.0.1:1/x.git`)).rejects.toThrow(/scheme 'ssh' is not allowed/);
     } finally {
       await runner.scheduler.stop(5_000);
       await store.close();
