@@ -28,7 +28,8 @@ export function schemeOf(url: string): string {
 /**
  * Returns `url` when git may fetch from it, else throws a bad-input error saying why. Guards the
  * option-injection and transport tricks (`--upload-pack=...`, `ext::...`, `ssh://-oProxyCommand=...`)
- * before any git process exists, and enforces the configured scheme allowlist.
+ * before any git process exists, enforces the configured scheme allowlist, and refuses credentials
+ * and any spelling that git and URL parsers would read as different hosts (see `readAddress`).
  */
 export function checkRepoUrl(url: string, allowedSchemes: string[]): string {
   const problem = urlProblem(url, allowedSchemes.map((s) => s.toLowerCase()));
