@@ -7,8 +7,11 @@ import { authHeader, gitEnv } from './env.js';
 import { localFailure, remoteFailure } from './failure.js';
 import { fetchRef } from './fetch.js';
 import { redactUrl, urlPassword } from './redact.js';
-import { runGit, type RunResult } from './run.js';
+import { LogBudget, runGit, type RunResult } from './run.js';
 import { checkRefName, checkRepoUrl, KNOWN_SCHEMES } from './url.js';
+
+/** What one checkout's git output may add to the build log: as much as one build step's output. */
+export const GIT_LOG_LIMIT = 5 * 1024 * 1024;
 
 export interface GitOptions {
   /** Defaults to `git` on PATH. */
@@ -29,8 +32,9 @@ export function createGit(opts: GitOptions = {}): Git {
     const env = gitEnv(process.env, { protocols, url: req.url, token: req.token });
     const secrets = secretsOf(req.url, req.token);
     const shown = redactUrl(req.url);
+    const budget = new LogBudget(GIT_LOG_LIMIT);
     const run = (args: readonly string[], capture = false): Promise<RunResult> =>
-      runGit(binary, args, { cwd: req.dir, env, log: req.log, signal: req.signal, secrets, captureStdout: capture });
+      runGit(binary, args, { cwd: req.dir, env, log: req.log, signal: req.signal, secrets, captureStdout: capture, budget });
 
     await mkdir(req.dir, { recursive: true });
     // cwd is the new repository, so no path argument and no repository above it is consulted.
@@ -38,7 +42,7 @@ export function createGit(opts: GitOptions = {}): Git {
     await fetchRef(run, req.url, req.ref, shown);
     await local('checkout', run(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', 'FETCH_HEAD']));
     const log = await local('log', run([...COMMIT_LOG_ARGS], true));
-    return parseCommit(log.stdout);
+    return parseCommit(log.stdout, log.truncated);
   }
 
   async function defaultBranch(

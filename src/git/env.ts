@@ -1,4 +1,4 @@
-import { schemeOf } from './url.js';
+import { httpsOrigin } from './url.js';
 
 /** Inherited git variables an operator may legitimately need (a private CA); every other GIT_* is dropped. */
 const KEPT_GIT_VARS = new Set(['GIT_SSL_CAINFO', 'GIT_SSL_CAPATH']);
@@ -6,7 +6,7 @@ const KEPT_GIT_VARS = new Set(['GIT_SSL_CAINFO', 'GIT_SSL_CAPATH']);
 export interface GitEnvOptions {
   /** Transports git may use (GIT_ALLOW_PROTOCOL); `ext` and friends are never among them. */
   protocols: readonly string[];
-  /** Repository URL, to decide whether the token applies (http and https only). */
+  /** Repository URL: the token goes only to its https origin. */
   url?: string;
   token?: string;
 }
@@ -36,12 +36,14 @@ export function gitEnv(base: NodeJS.ProcessEnv, opts: GitEnvOptions): NodeJS.Pro
     LC_ALL: 'C',
     LANGUAGE: 'C',
   });
-  if (opts.token !== undefined && opts.token !== '' && opts.url !== undefined && isHttp(opts.url)) {
+  const origin = opts.url === undefined ? undefined : httpsOrigin(opts.url);
+  if (opts.token !== undefined && opts.token !== '' && origin !== undefined) {
     // Config through the environment: the token never reaches argv (visible in `ps`), a URL
-    // (echoed by git, stored in .git/config) or a file.
+    // (echoed by git, stored in .git/config) or a file. Scoped to the origin, git itself sends the
+    // header only to that host and port, read by its own URL parser, and never over plain http.
     Object.assign(env, {
       GIT_CONFIG_COUNT: '1',
-      GIT_CONFIG_KEY_0: 'http.extraHeader',
+      GIT_CONFIG_KEY_0: `http.${origin}.extraHeader`,
       GIT_CONFIG_VALUE_0: authHeader(opts.token),
     });
   }
@@ -51,9 +53,4 @@ export function gitEnv(base: NodeJS.ProcessEnv, opts: GitEnvOptions): NodeJS.Pro
 /** The header GitHub (and most forges) accept for a token used as a password. */
 export function authHeader(token: string): string {
   return `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
-}
-
-function isHttp(url: string): boolean {
-  const scheme = schemeOf(url);
-  return scheme === 'http' || scheme === 'https';
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import type { BuildLog } from '../core/log.js';
 import { RogerError, systemError } from '../core/errors.js';
 import { lineSplitter } from './lines.js';
@@ -6,6 +7,36 @@ import { mask } from './redact.js';
 
 /** How long git gets to exit after SIGTERM before it is killed outright. */
 const KILL_GRACE_MS = 5_000;
+/** Captured stdout beyond this is read and dropped: a commit message, for one, can be any size. */
+export const MAX_CAPTURE = 1024 * 1024;
+/** stderr lines kept for error messages; the last ones say what went wrong. */
+const KEPT_STDERR_LINES = 100;
+
+/**
+ * What git may write into a build's log, shared by the commands of one checkout: a remote sending
+ * endless progress or `remote:` lines fills no disk. Over it, one line says so and the rest is dropped.
+ */
+export class LogBudget {
+  private left: number;
+  private spent = false;
+
+  constructor(private readonly limit: number) {
+    this.left = limit;
+  }
+
+  /** Whether `line` may still be logged; says so in `log` once, when the budget runs out. */
+  take(line: string, log: BuildLog): boolean {
+    if (this.spent) return false;
+    const bytes = Buffer.byteLength(line) + 1;
+    if (bytes <= this.left) {
+      this.left -= bytes;
+      return true;
+    }
+    this.spent = true;
+    log.write(`git output truncated: more than ${Math.round(this.limit / 1024 / 1024)} MB, the rest is not logged`);
+    return false;
+  }
+}
 
 export interface RunOptions {
   cwd: string;
@@ -15,15 +46,19 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Masked out of every logged and returned line. */
   secrets: readonly string[];
-  /** stdout is data for the caller (returned, not logged). */
+  /** stdout is data for the caller (returned, not logged), up to MAX_CAPTURE characters. */
   captureStdout?: boolean;
+  /** Charged for every logged line. */
+  budget?: LogBudget;
 }
 
 export interface RunResult {
   code: number;
   /** Captured stdout (empty unless `captureStdout`), masked. */
   stdout: string;
-  /** stderr lines, masked; kept for error messages. */
+  /** git wrote more than MAX_CAPTURE to stdout; `stdout` is its beginning. */
+  truncated: boolean;
+  /** The last stderr lines, masked; kept for error messages. */
   stderr: string[];
 }
 
@@ -39,18 +74,31 @@ export function runGit(binary: string, args: readonly string[], opts: RunOptions
     const child = spawn(binary, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const stderr: string[] = [];
     let stdout = '';
-    const emit = (line: string): void => opts.log?.write(mask(line, opts.secrets));
+    let truncated = false;
+    const emit = (line: string): void => {
+      if (!opts.log) return;
+      const masked = mask(line, opts.secrets);
+      if (!opts.budget || opts.budget.take(masked, opts.log)) opts.log.write(masked);
+    };
     const errLines = lineSplitter((line) => {
       stderr.push(mask(line, opts.secrets));
+      if (stderr.length > KEPT_STDERR_LINES) stderr.shift();
       emit(line);
     });
     const outLines = lineSplitter(emit);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      if (opts.captureStdout) stdout += chunk;
-      else outLines.push(chunk);
+    // Bytes, decoded only while they are kept: the rest of a huge output is counted and dropped.
+    const decoder = new StringDecoder('utf8');
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (!opts.captureStdout) outLines.push(decoder.write(chunk));
+      else if (stdout.length >= MAX_CAPTURE) truncated = true;
+      else {
+        const text = decoder.write(chunk);
+        const room = MAX_CAPTURE - stdout.length;
+        if (text.length > room) truncated = true;
+        stdout += text.length > room ? text.slice(0, room) : text;
+      }
     });
+    child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => errLines.push(chunk));
 
     let killTimer: NodeJS.Timeout | undefined;
@@ -92,9 +140,10 @@ export function runGit(binary: string, args: readonly string[], opts: RunOptions
     child.on('close', (code) => {
       cleanup();
       errLines.end();
+      if (!opts.captureStdout) outLines.push(decoder.end());
       outLines.end();
       if (opts.signal?.aborted) reject(canceled());
-      else resolve({ code: code ?? 1, stdout: mask(stdout, opts.secrets), stderr });
+      else resolve({ code: code ?? 1, stdout: mask(stdout, opts.secrets), truncated, stderr });
     });
   });
 }

@@ -36,7 +36,8 @@ export function createBuildRunner(opts: {
 }): BuildRunner {
   const { config, store, log } = opts;
   const engine = createDockerEngine(config.docker.client);
-  const git = createGit();
+  // The adapter enforces the allowed schemes itself, whatever a caller checked before.
+  const git = createGit({ allowedSchemes: config.builds.allowedSchemes });
   const pushLock = new KeyedLock();
   const logs = new LogHub(store, { mask: createMasker(secretValues(config)) });
   const statuses = githubStatusNotifier({ config, log });

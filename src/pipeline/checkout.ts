@@ -3,6 +3,7 @@ import { MAX_BUILDFILE_BYTES, parseBuildFile } from '../buildfile/parse.js';
 import { resolveInside } from '../buildfile/paths.js';
 import type { Config } from '../core/config.js';
 import { forgeHost } from '../forge/github/repo.js';
+import { repoAddress } from '../git/url.js';
 import { readCapped } from './read-capped.js';
 import type { PipelineDeps, PipelineRequest, CheckedOut } from './types.js';
 
@@ -36,15 +37,16 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promis
 }
 
 /**
- * `auth.github` goes only to GitHub: github.com, or the host of `github.apiUrl` (GitHub Enterprise
- * serves git and the API from one host). Any other host never sees it.
+ * `auth.github` goes only to the GitHub that `github.apiUrl` serves (`api.github.com` -> `github.com`,
+ * Enterprise `https://HOST/api/v3` -> `HOST`, which serves git and the API alike), over https, and
+ * only when the URL names that host the same way to every reader: `repoAddress` refuses spellings
+ * that git and URL parsers read as different hosts. Any other host never sees it.
  */
 export function githubTokenFor(repo: string, config: Config): string | undefined {
   const token = config.auth.github;
-  if (!token || !URL.canParse(repo)) return undefined;
-  const url = new URL(repo);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  return url.hostname === 'github.com' || url.hostname === forgeHost(config.github.apiUrl) ? token : undefined;
+  const address = repoAddress(repo);
+  if (!token || address?.scheme !== 'https') return undefined;
+  return address.host === forgeHost(config.github.apiUrl) ? token : undefined;
 }
 
 async function readBuildFile(path: string): Promise<string | undefined> {

@@ -1,4 +1,3 @@
-import { rm, mkdir } from 'node:fs/promises';
 import { RogerError, toError } from '../core/errors.js';
 import { prefixed } from '../core/log.js';
 import type { Commit } from '../core/git.js';
@@ -8,6 +7,7 @@ import { describeFailure } from './failure.js';
 import { planProject } from './plan.js';
 import { runProject } from './project.js';
 import type { CheckedOut, PipelineDeps, PipelineRequest, PlannedProject, ProjectResult } from './types.js';
+import { createWorkspace, removeWorkspace } from './workspace.js';
 
 export interface PipelineListener {
   /** Called once build.yml is read, before any project starts (the server records siblings here). */
@@ -39,7 +39,7 @@ export async function runPipeline(
   const started = Date.now();
   let stage = 'checkout';
   try {
-    await mkdir(req.workDir, { recursive: true });
+    await createWorkspace(req.workDir);
     const co = await checkout(deps, { ...req, signal });
     const skip = req.options.webhook && skipReason(co.buildFile.matching, co.ref, req.options.webhook.refType);
     if (skip) {
@@ -74,7 +74,8 @@ export async function runPipeline(
     return { results: [], failure: { ...failure, badInput } };
   } finally {
     timeout.clear();
-    await rm(req.workDir, { recursive: true, force: true }).catch((err: unknown) => {
+    // Only a workspace this build created is removed: never a path that was there before.
+    await removeWorkspace(req.workDir).catch((err: unknown) => {
       req.log.write(`Warning: could not remove the workspace: ${toError(err).message}`);
     });
   }

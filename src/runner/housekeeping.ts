@@ -1,9 +1,10 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import type { Engine } from '../core/engine.js';
 import type { Store } from '../core/store.js';
+import { removeStaleWorkspace } from '../pipeline/workspace.js';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
 const RETENTION_EVERY_MS = 60 * 60_000;
@@ -52,13 +53,17 @@ export function startHousekeeping(deps: { store: Store; engine: Engine; config: 
 }
 
 /**
- * Workspaces left by a process that died mid-build (kill -9, power loss). Called before this process
- * claims any build, when every workspace under paths.builds is stale.
+ * Workspaces left by a process that died mid-build (kill -9, power loss). Only directories Roger
+ * created (marked, see createWorkspace) whose creating process is gone are removed; anything else
+ * under paths.builds/workspaces, symlinks included, is left where it is.
  */
 export async function removeStaleWorkspaces(buildsDir: string, log: Logger): Promise<void> {
   const dir = join(buildsDir, 'workspaces');
-  const stale = await readdir(dir).catch(() => []);
-  if (stale.length === 0) return;
-  await rm(dir, { recursive: true, force: true });
-  log.warn(`removed ${stale.length} workspace(s) left by a previous process`);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  let removed = 0;
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    if (await removeStaleWorkspace(join(dir, entry.name)).catch(() => false)) removed++;
+  }
+  if (removed > 0) log.warn(`removed ${removed} workspace(s) left by a previous process`);
 }

@@ -11,6 +11,7 @@ import type { BuildLog } from '../../src/core/log.js';
 import { createGit } from '../../src/git/cli.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { commitFiles, makeBareRepo, makeRepo } from '../helpers/fixture-repo.js';
+import { selfSignedCert } from '../helpers/tls.js';
 
 const exec = promisify(execFile);
 const git = createGit();
@@ -78,7 +79,10 @@ beforeAll(async () => {
 
   const privRoot = join(tmp, 'private');
   sha.secret = (await makeBareRepo(privRoot, 'secret', { Dockerfile: 'FROM scratch\n' }, { branch: 'main' })).sha;
-  priv = await startGitServer({ root: privRoot, auth: { username: 'x-access-token', password: TOKEN } });
+  // Tokens only ever travel over https: the private server speaks TLS, trusted through GIT_SSL_CAINFO.
+  const cert = selfSignedCert(tmp);
+  process.env.GIT_SSL_CAINFO = cert.certFile;
+  priv = await startGitServer({ root: privRoot, auth: { username: 'x-access-token', password: TOKEN }, tls: cert });
 });
 
 afterAll(async () => {

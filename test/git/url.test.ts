@@ -40,7 +40,9 @@ describe('checkRepoUrl', () => {
   it.each([
     'https://github.com/namshi/roger.git',
     'http://127.0.0.1:8080/x.git',
-    'https://user:pw@example.com/x.git',
+    'HTTPS://GitHub.com:443/a/b.git',
+    'https://git_host.internal:8443/x.git',
+    'https://[::1]:8443/x.git',
     'ssh://git@github.com:22/a/b.git',
     'ssh://git@[::1]:22/a/b.git',
     'git@github.com:namshi/roger.git',
@@ -72,6 +74,24 @@ describe('checkRepoUrl', () => {
     ['https://example.com/a\0b', /control/],
     ['https:///x', /no host/],
     ['ftp://example.com/x', /'ftp' is not supported/],
+    // One host for every reader: Node's URL parser and git's curl must agree on where a token goes.
+    ['https://github.com\\@evil.example/x', /backslash/],
+    ['https://github.com%5C@evil.example/x', /encoded backslash/],
+    ['https://github.com%5c@evil.example/x', /encoded backslash/],
+    ['https://a\\b@evil.example/x', /backslash/],
+    ['ssh://git@github.com\\@evil.example/x', /backslash/],
+    ['https://user:pw@example.com/x.git', /must not carry credentials/],
+    ['https://TOKEN@example.com/x.git', /must not carry credentials/],
+    ['https://github.com@evil.example/x', /must not carry credentials/],
+    ['https://github.com%40evil.example/x', /credentials/],
+    ['https://github%2Ecom/x', /percent-encoded/],
+    ['git://user@example.com/x', /must not carry credentials/],
+    ['ssh://git:pw@example.com/x', /must not carry credentials/],
+    ['https://g\u0456thub.com/x', /xn-- form/],
+    ['https://github.com./x', /ends with '\.'/],
+    ['https://0x7f.1/x', /reads differently/],
+    ['https://127.1/x', /reads differently/],
+    ['https://example.com:44x/x', /not a number/],
   ])('refuses %j', (url, why) => {
     expect(refusal(() => checkRepoUrl(url, ALL))).toMatch(why);
   });

@@ -9,6 +9,7 @@ import { createServer, type RunningServer } from '../../src/main/server.js';
 import { testConfig, uniq } from '../helpers/config.js';
 import { commitFiles, makeBareRepo } from '../helpers/fixture-repo.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
+import { selfSignedCert } from '../helpers/tls.js';
 import { BASE, inRegistry } from '../helpers/pipeline.js';
 import { getJson, waitFor } from '../helpers/server.js';
 import { FakeGitHub } from './fake-github.js';
@@ -51,7 +52,10 @@ describe('GitHub webhooks end to end', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'roger-gh-repos-'));
-    git = await startGitServer({ root, auth: { username: 'x-access-token', password: TOKEN } });
+    // The token only travels over https.
+    const cert = selfSignedCert(root);
+    process.env.GIT_SSL_CAINFO = cert.certFile;
+    git = await startGitServer({ root, auth: { username: 'x-access-token', password: TOKEN }, tls: cert });
     gh = await new FakeGitHub().start();
     config = testConfig(
       [

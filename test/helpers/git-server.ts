@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface GitServer {
-  /** `http://127.0.0.1:PORT`; repositories are at `${url}/NAME.git`. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`); repositories are at `${url}/NAME.git`. */
   url: string;
   /** Every request seen, in order, with the Authorization header git sent. */
   requests: { path: string; authorization?: string }[];
@@ -12,14 +13,16 @@ export interface GitServer {
 
 /**
  * A real smart-HTTP git server: node:http running `git http-backend` as a CGI over the bare
- * repositories in `root`. With `auth`, requests without matching Basic credentials get 401.
+ * repositories in `root`. With `auth`, requests without matching Basic credentials get 401. With
+ * `tls`, it speaks https (tokens are only ever sent over https); git must trust the certificate.
  */
 export async function startGitServer(opts: {
   root: string;
   auth?: { username: string; password: string };
+  tls?: { cert: string; key: string };
 }): Promise<GitServer> {
   const requests: GitServer['requests'] = [];
-  const server = createServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const authorization = req.headers.authorization;
     requests.push({ path: url.pathname, authorization });
@@ -28,14 +31,15 @@ export async function startGitServer(opts: {
       return;
     }
     runBackend(opts.root, url, req, res, opts.auth?.username);
-  });
+  };
+  const server: Server = opts.tls ? createTlsServer(opts.tls, handle) : createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     close: () =>
       new Promise((resolve) => {
