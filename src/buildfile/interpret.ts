@@ -42,7 +42,7 @@ export interface Interpreted {
 
 /**
  * The loaded document (top-level map as a Map, for the file's order) as a BuildFile, or its problems.
- * Projects past `maxProjects` are counted, not validated: one problem says there are too many.
+ * Projects past `maxProjects` are counted, not validated, and that is then the one problem reported.
  */
 export function interpret(data: unknown, repo: string, maxProjects = Infinity): Interpreted {
   const fallback = (): BuildFile => ({ projects: [defaultProject(defaultProjectName(repo))] });
@@ -80,7 +80,9 @@ export function interpret(data: unknown, repo: string, maxProjects = Infinity): 
     else problems.push(...result.error.issues.flatMap((issue) => fromZod(issue, [name])));
   }
   if (firstExtra !== undefined) {
-    problems.push(problem([firstExtra], `${count} projects; a build.yml may list at most ${maxProjects} (builds.maxProjects)`, true));
+    // Alone: it is the problem to fix first, and others would push it out of the reported few.
+    const tooMany = problem([firstExtra], `${count} projects; a build.yml may list at most ${maxProjects} (builds.maxProjects)`, true);
+    return { buildFile: fallback(), problems: [tooMany] };
   }
   const buildFile: BuildFile = projects.length > 0 ? { projects } : fallback();
   if (matching) buildFile.matching = matching;

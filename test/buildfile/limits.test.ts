@@ -81,13 +81,14 @@ describe('parseBuildFile: resource limits', () => {
     expect(parseBuildFile(text, { repo: 'r', maxProjects: 1500 }).projects).toHaveLength(1500);
   });
 
-  it('does not count settings as a project, and still reports problems of the allowed projects', () => {
+  it('does not count settings as a project, and reports too many projects alone', () => {
     const ok = `settings: { matching: { tags: true } }\n${Array.from({ length: 50 }, (_, i) => `p${i}: {}`).join('\n')}`;
     expect(parseBuildFile(ok, { repo: 'r' }).projects).toHaveLength(50);
     const bad = `${ok}\nBad: {}\np51: {}`.replace('p0: {}', 'p0: { bogus: 1 }');
-    expect(timedRefusal(bad).message.split('\n')).toEqual([
+    expect(timedRefusal(bad).message).toBe('build.yml:52:1 52 projects; a build.yml may list at most 50 (builds.maxProjects)');
+    expect(timedRefusal(bad, 52).message.split('\n')).toEqual([
       'build.yml:2:7 p0: unknown key "bogus"',
-      'build.yml:52:1 52 projects; a build.yml may list at most 50 (builds.maxProjects)',
+      'build.yml:52:1 "Bad" is not a valid project name: it names an image, so use lowercase letters and digits joined by ".", "_" or "-", with "/" between namespace parts',
     ]);
   });
 
