@@ -108,7 +108,7 @@ describe('baseImages: hostile Dockerfiles stay linear and bounded', () => {
     const text = `#escape=x${' '.repeat(200 * 1024)}x\nFROM busybox\n`;
     const { value, ms } = timed(() => baseImages(text));
     expect(value).toEqual(['busybox']);
-    expect(ms).toBeLessThan(200);
+    expect(ms).toBeLessThan(1000);
   });
 
   it('still honours a directive with spaces around its value', () => {
@@ -121,7 +121,7 @@ describe('baseImages: hostile Dockerfiles stay linear and bounded', () => {
     const { error, ms } = timed(() => baseImages(text));
     expect(isRogerError(error, 'build-failed')).toBe(true);
     expect((error as Error).message).toMatch(/nests \$\{\.\.\.\} substitutions more than 32 levels deep/);
-    expect(ms).toBeLessThan(200);
+    expect(ms).toBeLessThan(1000);
   });
 
   it('expands a few levels of nesting as before', () => {
@@ -133,7 +133,7 @@ describe('baseImages: hostile Dockerfiles stay linear and bounded', () => {
     for (let i = 1; i < 40; i++) text += `ARG A${i}=\${A${i - 1}}\${A${i - 1}}\n`;
     const { error, ms } = timed(() => baseImages(`${text}FROM $A39\n`));
     expect((error as Error).message).toMatch(/ARG substitutions expand to more than \d+ characters/);
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(1000);
   });
 
   it('refuses more base images than it would pull at once', () => {
@@ -151,7 +151,7 @@ describe('baseImages: hostile Dockerfiles stay linear and bounded', () => {
     ['spaces before =', `#a${' '.repeat(200_000)}x\nFROM a\n`],
   ])('handles %s in linear time', (_, text) => {
     const { ms } = timed(() => baseImages(text));
-    expect(ms).toBeLessThan(300);
+    expect(ms).toBeLessThan(1000);
   });
 });
 
