@@ -11,10 +11,12 @@ import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/se
 
 const SECRET = 'limits-webhook-secret';
 /**
- * The server answers a request that does no I/O well within this while it works. /healthz is not the
- * probe: it waits for dockerd and the database, which on a busy machine take seconds on their own.
+ * The server answers a request that does no I/O well within this while it works: the inputs used to
+ * hold the loop for 7 s to minutes, and the margin absorbs a busy two-core machine (bench/event-loop.ts
+ * reports the percentiles). /healthz is not the probe: it waits for dockerd and the database, which on
+ * a busy machine take seconds on their own.
  */
-const MAX_LATENCY_MS = 500;
+const MAX_LATENCY_MS = 1000;
 /** Routed and answered 404 by the server itself: its latency is the event loop's. */
 const PROBE = '/api/no-such-route';
 
