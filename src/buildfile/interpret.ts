@@ -40,8 +40,11 @@ export interface Interpreted {
   problems: Problem[];
 }
 
-/** The loaded document (top-level map as a Map, for the file's order) as a BuildFile, or its problems. */
-export function interpret(data: unknown, repo: string): Interpreted {
+/**
+ * The loaded document (top-level map as a Map, for the file's order) as a BuildFile, or its problems.
+ * Projects past `maxProjects` are counted, not validated, and that is then the one problem reported.
+ */
+export function interpret(data: unknown, repo: string, maxProjects = Infinity): Interpreted {
   const fallback = (): BuildFile => ({ projects: [defaultProject(defaultProjectName(repo))] });
   if (data === null || data === undefined) return { buildFile: fallback(), problems: [] };
   if (!(data instanceof Map)) {
@@ -52,8 +55,14 @@ export function interpret(data: unknown, repo: string): Interpreted {
   const projects: Project[] = [];
   const seen = new Set<string>();
   let matching: Matching | undefined;
+  let count = 0;
+  let firstExtra: string | undefined;
   for (const [rawKey, rawValue] of data as Map<unknown, unknown>) {
     const name = keyString(rawKey);
+    if (name !== SETTINGS_KEY && ++count > maxProjects) {
+      firstExtra ??= name;
+      continue;
+    }
     const value = toPlain(rawValue);
     if (name === SETTINGS_KEY) {
       const result = settingsSchema.safeParse(value);
@@ -69,6 +78,11 @@ export function interpret(data: unknown, repo: string): Interpreted {
     const result = projectSchema.safeParse(value);
     if (result.success) projects.push(toProject(name, result.data));
     else problems.push(...result.error.issues.flatMap((issue) => fromZod(issue, [name])));
+  }
+  if (firstExtra !== undefined) {
+    // Alone: it is the problem to fix first, and others would push it out of the reported few.
+    const tooMany = problem([firstExtra], `${count} projects; a build.yml may list at most ${maxProjects} (builds.maxProjects)`, true);
+    return { buildFile: fallback(), problems: [tooMany] };
   }
   const buildFile: BuildFile = projects.length > 0 ? { projects } : fallback();
   if (matching) buildFile.matching = matching;

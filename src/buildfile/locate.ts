@@ -16,24 +16,44 @@ function deref(doc: Document, node: unknown): unknown {
   return isAlias(node) ? node.resolve(doc) : node;
 }
 
-/** The pair for `key`, looking through `<<` merge keys as yaml does when building the value. */
-function findPair(doc: Document, map: YAMLMap, key: string, depth: number): Pair | undefined {
-  const merges: unknown[] = [];
-  let found: Pair | undefined;
+/** A map's pairs by key (the last of equal keys, as in the loaded value) and its `<<` merge sources. */
+interface MapIndex {
+  byKey: Map<string, Pair>;
+  merges: unknown[];
+}
+
+/**
+ * Built once per map and reused for every problem located in it: scanning the map's items for each of
+ * 90,000 problems (one per bad project name) froze the event loop for minutes.
+ */
+const indexes = new WeakMap<YAMLMap, MapIndex>();
+
+function indexOf(map: YAMLMap): MapIndex {
+  let index = indexes.get(map);
+  if (index) return index;
+  index = { byKey: new Map(), merges: [] };
   for (const pair of map.items) {
     if (!isScalar(pair.key)) continue;
     // With merge keys on, yaml gives `<<` a symbol value.
-    if (typeof pair.key.value === 'symbol') merges.push(pair.value);
-    // The last match, as in the loaded value: only `1` and `"1"` can both match.
-    else if (keyString(pair.key.value) === key) found = pair;
+    if (typeof pair.key.value === 'symbol') index.merges.push(pair.value);
+    // Only `1` and `"1"` can share a key string; the later one wins.
+    else index.byKey.set(keyString(pair.key.value), pair);
   }
+  indexes.set(map, index);
+  return index;
+}
+
+/** The pair for `key`, looking through `<<` merge keys as yaml does when building the value. */
+function findPair(doc: Document, map: YAMLMap, key: string, depth: number): Pair | undefined {
+  const { byKey, merges } = indexOf(map);
+  const found = byKey.get(key);
   if (found || depth >= MAX_MERGE_DEPTH) return found;
   for (const merge of merges) {
     const source = deref(doc, merge);
     const maps = isSeq(source) ? source.items.map((item) => deref(doc, item)) : [source];
     for (const candidate of maps) {
-      found = isMap(candidate) ? findPair(doc, candidate, key, depth + 1) : undefined;
-      if (found) return found;
+      const inMerged = isMap(candidate) ? findPair(doc, candidate, key, depth + 1) : undefined;
+      if (inMerged) return inMerged;
     }
   }
   return undefined;

@@ -10,11 +10,16 @@ export const MAX_BUILDFILE_BYTES = 1024 * 1024;
 /** Enough errors to fix a file in one go without flooding a log or a terminal. */
 const MAX_REPORTED = 20;
 
+/** The default of `builds.maxProjects`, for callers without a server config (`roger validate`). */
+export const DEFAULT_MAX_PROJECTS = 50;
+
 export interface ParseOptions {
   /** Name used in messages; default `build.yml`. */
   fileName?: string;
   /** The repository URL or path, naming the project of a file without projects. */
   repo: string;
+  /** Most projects the file may list (`builds.maxProjects`); default DEFAULT_MAX_PROJECTS. */
+  maxProjects?: number;
 }
 
 /** The error for a file of `bytes` bytes, or undefined when the size is acceptable. */
@@ -34,7 +39,7 @@ export function parseBuildFile(text: string, opts: ParseOptions): BuildFile {
   const tooBig = sizeError(fileName, Buffer.byteLength(text, 'utf8'));
   if (tooBig) throw tooBig;
   const { doc, data, at } = loadYaml(text, fileName);
-  const { buildFile, problems } = interpret(data, opts.repo);
+  const { buildFile, problems } = interpret(data, opts.repo, opts.maxProjects ?? DEFAULT_MAX_PROJECTS);
   if (problems.length === 0) return buildFile;
   const located = problems
     .map((p) => ({ offset: locate(doc, p.path, p.key), message: p.message }))

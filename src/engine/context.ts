@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import dockerignoreModule, { type Ignore } from '@balena/dockerignore';
 import * as tarfs from 'tar-fs';
 import { buildFailed } from '../core/errors.js';
+import { matchInLinearTime } from './dockerignore-linear.js';
 
 /**
  * The build context as `docker build` sends it: an uncompressed tar of the directory minus what
@@ -42,7 +43,7 @@ export class ContextFilter {
 
   constructor(patterns: string[]) {
     // Docker matches case-sensitively on Linux; the library defaults to ignoring case.
-    this.matcher = dockerignore({ ignorecase: false }).add(patterns);
+    this.matcher = matchInLinearTime(dockerignore({ ignorecase: false }).add(patterns));
     this.exceptions = patterns.filter((p) => p.startsWith('!') && p.length > 1).map((p) => p.slice(1));
   }
 

@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { mkdir, readdir, realpath, unlink } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import * as tarfs from 'tar-fs';
+import { resolveInside } from '../buildfile/paths.js';
 import { RogerError, buildFailed, systemError, toError } from '../core/errors.js';
 import { abortable } from './abort.js';
 import type { EngineClient } from './client.js';
@@ -33,15 +34,64 @@ function extractionError(err: unknown, root: string, what: string): RogerError {
 }
 
 /**
+ * Removes every symlink under `root` that, followed to its end through every other link, leaves
+ * `root` or loops. Each link was checked on its own when written, but a chain can still climb out:
+ * `s -> .` then `a -> s/..` points at root's parent, and an entry written early can point through a
+ * link written later. Only the finished tree tells, so the whole tree is checked once extracted.
+ */
+async function removeEscapingLinks(root: string): Promise<void> {
+  const links: string[] = [];
+  const dirs = [root];
+  for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) dirs.push(path);
+      else if (entry.isSymbolicLink()) links.push(path);
+    }
+  }
+  // Every link is judged before any is removed: removing one first would leave the links that lead
+  // through it dangling at a harmless-looking name inside.
+  const leaving: string[] = [];
+  for (const link of links) {
+    const stays = await resolveInside(root, relative(root, link)).then(
+      () => true,
+      () => false,
+    );
+    if (!stays) leaving.push(link);
+  }
+  for (const link of leaving) await unlink(link);
+}
+
+/**
  * Extracts the engine's archive of `path` into `root`. The archive names everything under the base
  * name of `path`; for a directory that top level is dropped so its contents land in `root`, a file
- * lands as `root/<name>`. Symlinks pointing outside `root` are skipped: they would hand whoever
- * reads the artifacts a path into the host. tar-fs itself refuses entries escaping `root` and never
- * writes through an existing symlink.
+ * lands as `root/<name>`. Symlinks leading outside `root` are not kept: they would hand whoever
+ * reads the artifacts a path into the host. tar-fs itself refuses entries escaping `root`, hard links
+ * whose real target is outside it, and never writes through an existing symlink. Everything is
+ * checked against `root`'s real path, so a symlinked temp directory cannot shift the boundary.
  */
-export function extractArchive(archive: NodeJS.ReadableStream, root: string, what = 'Extraction'): Promise<void> {
+export async function extractArchive(archive: NodeJS.ReadableStream, dest: string, what = 'Extraction'): Promise<void> {
+  let root: string;
+  try {
+    root = await realpath(dest);
+  } catch (err) {
+    throw systemError(`${what} failed: cannot resolve ${dest}: ${toError(err).message}`, err);
+  }
+  await extractInto(archive, root, what);
+  try {
+    await removeEscapingLinks(root);
+  } catch (err) {
+    throw systemError(`${what} failed: cannot check the links extracted into ${root}: ${toError(err).message}`, err);
+  }
+}
+
+function extractInto(archive: NodeJS.ReadableStream, root: string, what: string): Promise<void> {
   let stripTop: boolean | undefined;
-  const extract = tarfs.extract(root, {
+  // tar-fs's own symlink check refuses a link to a link, which fails ordinary images (lib.so ->
+  // lib.so.1 -> lib.so.1.2); chains are instead followed to their end once the tree is complete.
+  // Writes and hard links stay guarded: tar-fs never writes through a link and resolves hard links.
+  const options: tarfs.ExtractOptions & { validateSymlinks: boolean } = {
+    validateSymlinks: false,
     map(header) {
       // The first entry is the top level: a directory when `path` was one.
       stripTop ??= header.type === 'directory';
@@ -62,7 +112,8 @@ export function extractArchive(archive: NodeJS.ReadableStream, root: string, wha
       const linkname: unknown = Reflect.get(header, 'linkname');
       return typeof linkname !== 'string' || !inside(root, resolve(dirname(name), linkname));
     },
-  });
+  };
+  const extract = tarfs.extract(root, options);
   return new Promise<void>((done, fail) => {
     let ended = false;
     const stop = (err: unknown): void => {

@@ -4,6 +4,8 @@
  * legacy builder's parser: parser directives, line continuations, comments, global ARGs, stage names.
  */
 
+import { buildFailed } from '../core/errors.js';
+
 export { registryOf } from './ref.js';
 
 interface Instruction {
@@ -11,7 +13,11 @@ interface Instruction {
   args: string;
 }
 
-const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
+/**
+ * Docker's `(.+?)\s*$` for the value backtracks quadratically over a long run of spaces (a 200 KB line
+ * froze the event loop for half a minute); taking the rest of the line and trimming it is linear.
+ */
+const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=(.+)$/;
 
 /** The `# escape=` parser directive: only honoured in the leading block of directive comments. */
 function escapeChar(lines: string[]): string {
@@ -19,7 +25,8 @@ function escapeChar(lines: string[]): string {
   for (const line of lines) {
     const m = DIRECTIVE.exec(line);
     if (!m) break;
-    if (m[1]?.toLowerCase() === 'escape' && (m[2] === '`' || m[2] === '\\')) escape = m[2];
+    const value = (m[2] ?? '').trim();
+    if (m[1]?.toLowerCase() === 'escape' && (value === '`' || value === '\\')) escape = value;
   }
   return escape;
 }
@@ -62,23 +69,79 @@ function unquote(word: string): string {
   return m ? (m[2] ?? '') : word;
 }
 
-/** Index of the `}` closing the `${` at `open`, honouring nested `${...}`; -1 when unbalanced. */
-function closingBrace(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '{') depth++;
-    else if (text[i] === '}' && --depth === 0) return i;
+/** Deeper `${A:-${B:-...}}` nesting than any real Dockerfile; each level is a stack frame. */
+export const MAX_EXPANSION_DEPTH = 32;
+/**
+ * Characters substituted into one Dockerfile's ARG and FROM lines, all expansions together: ARGs that
+ * each repeat the previous one twice double in size per line and would exhaust memory long before
+ * the engine saw them.
+ */
+export const MAX_EXPANDED_CHARS = 4 * 1024 * 1024;
+
+/** Shared by every expansion of one Dockerfile. */
+export class ExpansionBudget {
+  private left = MAX_EXPANDED_CHARS;
+
+  spend(chars: number): void {
+    this.left -= chars;
+    if (this.left < 0) {
+      throw buildFailed(`the Dockerfile's ARG substitutions expand to more than ${MAX_EXPANDED_CHARS} characters`);
+    }
   }
-  return -1;
 }
 
-/** Docker's word expansion for `$X`, `${X}`, `${X:-word}`, `${X-word}`, `${X:+word}`, `${X+word}`. */
-export function expand(text: string, vars: ReadonlyMap<string, string>, escape = '\\'): string {
+/**
+ * For each `{`, the index of its matching `}` (-1 when it has none), found in one pass: scanning for
+ * the closing brace afresh at every `${` made `${A:-${A:-...}}` quadratic.
+ */
+function matchBraces(text: string): Int32Array {
+  const closes = new Int32Array(text.length).fill(-1);
+  const open: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '{') open.push(i);
+    else if (text[i] === '}') {
+      const at = open.pop();
+      if (at !== undefined) closes[at] = i;
+    }
+  }
+  return closes;
+}
+
+const isNameStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
+const isNameChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+
+interface Expansion {
+  text: string;
+  closes: Int32Array;
+  vars: ReadonlyMap<string, string>;
+  escape: string;
+  budget: ExpansionBudget;
+}
+
+/** End (exclusive) of the variable name starting at `at`, not past `end`; `at` when there is none. */
+function nameEnd(text: string, at: number, end: number): number {
+  if (at >= end || !isNameStart(text[at])) return at;
+  let i = at + 1;
+  while (i < end && isNameChar(text[i])) i++;
+  return i;
+}
+
+function substitute(x: Expansion, value: string): string {
+  x.budget.spend(value.length);
+  return value;
+}
+
+/** Expands `text[start, end)`; every character is visited once, whatever the nesting. */
+function expandRange(x: Expansion, start: number, end: number, depth: number): string {
+  if (depth > MAX_EXPANSION_DEPTH) {
+    throw buildFailed(`the Dockerfile nests \${...} substitutions more than ${MAX_EXPANSION_DEPTH} levels deep`);
+  }
+  const { text } = x;
   let out = '';
-  let i = 0;
-  while (i < text.length) {
+  let i = start;
+  while (i < end) {
     const ch = text[i] ?? '';
-    if (ch === escape && text[i + 1] === '$') {
+    if (ch === x.escape && i + 1 < end && text[i + 1] === '$') {
       out += '$';
       i += 2;
       continue;
@@ -88,34 +151,52 @@ export function expand(text: string, vars: ReadonlyMap<string, string>, escape =
       i++;
       continue;
     }
-    if (text[i + 1] === '{') {
-      const close = closingBrace(text, i + 1);
-      const m = close === -1 ? null : /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([\s\S]*))?$/.exec(text.slice(i + 2, close));
-      if (!m?.[1]) {
-        out += text.slice(i);
+    if (i + 1 < end && text[i + 1] === '{') {
+      const close = x.closes[i + 1] ?? -1;
+      const nameStop = close === -1 || close >= end ? i + 2 : nameEnd(text, i + 2, close);
+      if (nameStop === i + 2) {
+        out += text.slice(i, end); // unbalanced or not a variable: the rest is literal
         break;
       }
-      const value = vars.get(m[1]);
-      const op = m[2];
-      const word = m[3] ?? '';
-      if (op === ':-') out += value ? value : expand(word, vars, escape);
-      else if (op === '-') out += value !== undefined ? value : expand(word, vars, escape);
-      else if (op === ':+') out += value ? expand(word, vars, escape) : '';
-      else if (op === '+') out += value !== undefined ? expand(word, vars, escape) : '';
-      else out += value ?? '';
+      const name = text.slice(i + 2, nameStop);
+      const colon = text[nameStop] === ':' ? 1 : 0;
+      const sign = text[nameStop + colon];
+      const hasOp = nameStop < close && (sign === '-' || sign === '+') && nameStop + colon < close;
+      if (nameStop < close && !hasOp) {
+        out += text.slice(i, end);
+        break;
+      }
+      const op = hasOp ? `${colon ? ':' : ''}${sign ?? ''}` : '';
+      const word = (): string => expandRange(x, nameStop + colon + 1, close, depth + 1);
+      const value = x.vars.get(name);
+      if (op === ':-') out += value ? substitute(x, value) : word();
+      else if (op === '-') out += value !== undefined ? substitute(x, value) : word();
+      else if (op === ':+') out += value ? word() : '';
+      else if (op === '+') out += value !== undefined ? word() : '';
+      else out += substitute(x, value ?? '');
       i = close + 1;
       continue;
     }
-    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1))?.[0];
-    if (name) {
-      out += vars.get(name) ?? '';
-      i += 1 + name.length;
+    const stop = nameEnd(text, i + 1, end);
+    if (stop > i + 1) {
+      out += substitute(x, x.vars.get(text.slice(i + 1, stop)) ?? '');
+      i = stop;
     } else {
       out += '$';
       i++;
     }
   }
   return out;
+}
+
+/** Docker's word expansion for `$X`, `${X}`, `${X:-word}`, `${X-word}`, `${X:+word}`, `${X+word}`. */
+export function expand(
+  text: string,
+  vars: ReadonlyMap<string, string>,
+  escape = '\\',
+  budget = new ExpansionBudget(),
+): string {
+  return expandRange({ text, closes: matchBraces(text), vars, escape, budget }, 0, text.length, 0);
 }
 
 /** `ARG A=1 B` -> [['A', '1'], ['B', undefined]]. */
@@ -126,6 +207,9 @@ function argDeclarations(args: string): Array<[string, string | undefined]> {
     return eq === -1 ? [word, undefined] : [word.slice(0, eq), word.slice(eq + 1)];
   });
 }
+
+/** Far more stages than a real multi-stage build has; every base image is pulled concurrently. */
+export const MAX_BASE_IMAGES = 100;
 
 /** Same image spelled with or without `:latest` counts once. */
 function dedupeKey(ref: string): string {
@@ -140,6 +224,7 @@ function dedupeKey(ref: string): string {
  */
 export function baseImages(dockerfileText: string, buildargs: Record<string, string> = {}): string[] {
   const { list, escape } = instructions(dockerfileText);
+  const budget = new ExpansionBudget();
   const vars = new Map<string, string>();
   const stages = new Set<string>();
   const seen = new Set<string>();
@@ -151,7 +236,7 @@ export function baseImages(dockerfileText: string, buildargs: Record<string, str
       for (const [name, value] of argDeclarations(args)) {
         // Only declared ARGs take build args, and defaults may refer to earlier ARGs.
         const given = Object.hasOwn(buildargs, name) ? buildargs[name] : undefined;
-        const resolved = given ?? (value === undefined ? undefined : expand(unquote(value), vars, escape));
+        const resolved = given ?? (value === undefined ? undefined : expand(unquote(value), vars, escape, budget));
         if (resolved !== undefined) vars.set(name, resolved);
       }
       continue;
@@ -159,7 +244,7 @@ export function baseImages(dockerfileText: string, buildargs: Record<string, str
     if (keyword !== 'FROM') continue;
     sawFrom = true;
     const words = args.split(/\s+/).filter((w) => w && !w.startsWith('--'));
-    const image = expand(words[0] ?? '', vars, escape);
+    const image = expand(words[0] ?? '', vars, escape, budget);
     // Only stages named before this line count; stage names are case-insensitive.
     const isImage = image !== '' && image.toLowerCase() !== 'scratch' && !stages.has(image.toLowerCase());
     if (words[1]?.toLowerCase() === 'as' && words[2]) stages.add(words[2].toLowerCase());
@@ -167,6 +252,9 @@ export function baseImages(dockerfileText: string, buildargs: Record<string, str
     if (!isImage || seen.has(key)) continue;
     seen.add(key);
     images.push(image);
+    if (images.length > MAX_BASE_IMAGES) {
+      throw buildFailed(`the Dockerfile names more than ${MAX_BASE_IMAGES} different base images; each would be pulled at once`);
+    }
   }
   return images;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { MAX_BUILDFILE_BYTES, parseBuildFile } from '../buildfile/parse.js';
+import { parseBuildFileOffThread } from '../buildfile/off-thread.js';
+import { MAX_BUILDFILE_BYTES } from '../buildfile/parse.js';
 import { resolveInside } from '../buildfile/paths.js';
 import type { Config } from '../core/config.js';
 import { forgeHost } from '../forge/github/repo.js';
@@ -27,7 +28,7 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promis
   req.log.write(`Checked out ${commit.sha.slice(0, 12)} by ${commit.author}: ${firstLine(commit.message)}`);
   // A build.yml symlinked to a file outside the checkout must not be read (its content would reach the log).
   const text = await readBuildFile(await resolveInside(dir, BUILD_FILE, { label: BUILD_FILE }));
-  const buildFile = parseBuildFile(text ?? '', { repo: req.repo });
+  const buildFile = await parseBuildFileOffThread(text ?? '', { repo: req.repo, maxProjects: config.builds.maxProjects });
   req.log.write(
     text === undefined
       ? `No ${BUILD_FILE}: building one project, ${buildFile.projects[0]?.name}`

@@ -6,6 +6,7 @@ import { skipReason } from './match.js';
 import { describeFailure } from './failure.js';
 import { planProject } from './plan.js';
 import { runProject } from './project.js';
+import { settleLimited } from './settle-limited.js';
 import type { CheckedOut, PipelineDeps, PipelineRequest, PlannedProject, ProjectResult } from './types.js';
 import { createWorkspace, removeWorkspace } from './workspace.js';
 
@@ -25,8 +26,9 @@ export interface PipelineResult {
 }
 
 /**
- * A whole build: checkout, then every project in parallel. Always removes its workspace, whatever
- * happened; never throws for a failed build.
+ * A whole build: checkout, then its projects in parallel, at most `builds.concurrent` at once (a
+ * build.yml of many projects must not start them all together). Always removes its workspace,
+ * whatever happened; never throws for a failed build.
  */
 export async function runPipeline(
   deps: PipelineDeps,
@@ -52,14 +54,12 @@ export async function runPipeline(
     const many = planned.length > 1;
     // Settled, not Promise.all: a listener failing for one project must not leave the others running
     // after the workspace they build from is removed.
-    const settled = await Promise.allSettled(
-      planned.map(async (p) => {
-        const log = many ? prefixed(req.log, `[${p.project.name}]`) : req.log;
-        const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, log, signal });
-        await listener.onProjectEnd?.(result);
-        return result;
-      }),
-    );
+    const settled = await settleLimited(planned, deps.config.builds.concurrent, async (p) => {
+      const log = many ? prefixed(req.log, `[${p.project.name}]`) : req.log;
+      const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, log, signal });
+      await listener.onProjectEnd?.(result);
+      return result;
+    });
     const rejected = settled.find((s) => s.status === 'rejected');
     if (rejected) throw rejected.reason;
     const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { baseImages, expand, registryOf } from '../../src/engine/dockerfile.js';
+import { isRogerError } from '../../src/core/errors.js';
+import { MAX_BASE_IMAGES, baseImages, expand, registryOf } from '../../src/engine/dockerfile.js';
 import { splitTag } from '../../src/engine/ref.js';
 
 describe('baseImages', () => {
@@ -91,6 +92,69 @@ describe('baseImages', () => {
   });
 });
 
+describe('baseImages: hostile Dockerfiles stay linear and bounded', () => {
+  /** Runs `fn`, returning its result or error and how long it took. */
+  const timed = <T>(fn: () => T): { value?: T; error?: unknown; ms: number } => {
+    const started = performance.now();
+    try {
+      return { value: fn(), ms: performance.now() - started };
+    } catch (error) {
+      return { error, ms: performance.now() - started };
+    }
+  };
+
+  it('reads a 200 KB directive line of spaces in linear time', () => {
+    // `(.+?)\s*$` retried the trailing spaces from every position: about 30 s for this line.
+    const text = `#escape=x${' '.repeat(200 * 1024)}x\nFROM busybox\n`;
+    const { value, ms } = timed(() => baseImages(text));
+    expect(value).toEqual(['busybox']);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('still honours a directive with spaces around its value', () => {
+    expect(baseImages('#  escape =  `  \nFROM `\n  busybox\n')).toEqual(['busybox']);
+    expect(baseImages('# escape=\nFROM a\n')).toEqual(['a']);
+  });
+
+  it('refuses 40,000 nested ${A:-...} quickly instead of recursing off the stack', () => {
+    const text = `FROM ${'${B:-'.repeat(40_000)}x${'}'.repeat(40_000)}\n`;
+    const { error, ms } = timed(() => baseImages(text));
+    expect(isRogerError(error, 'build-failed')).toBe(true);
+    expect((error as Error).message).toMatch(/nests \$\{\.\.\.\} substitutions more than 32 levels deep/);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('expands a few levels of nesting as before', () => {
+    expect(baseImages('FROM ${A:-${B:-${C:-${D:-busybox}}}}:1\n')).toEqual(['busybox:1']);
+  });
+
+  it('refuses ARGs that double in size on every line', () => {
+    let text = 'ARG A0=aaaaaaaaaa\n';
+    for (let i = 1; i < 40; i++) text += `ARG A${i}=\${A${i - 1}}\${A${i - 1}}\n`;
+    const { error, ms } = timed(() => baseImages(`${text}FROM $A39\n`));
+    expect((error as Error).message).toMatch(/ARG substitutions expand to more than \d+ characters/);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('refuses more base images than it would pull at once', () => {
+    const text = Array.from({ length: MAX_BASE_IMAGES + 1 }, (_, i) => `FROM image${i}`).join('\n');
+    expect(() => baseImages(text)).toThrow(/more than 100 different base images/);
+    expect(baseImages(text.split('\n').slice(0, MAX_BASE_IMAGES).join('\n'))).toHaveLength(MAX_BASE_IMAGES);
+  });
+
+  it.each([
+    ['unclosed quotes in ARG', `ARG ${'"a'.repeat(100_000)}\nFROM a\n`],
+    ['alternating quotes in ARG', `ARG ${`'"`.repeat(100_000)}\nFROM a\n`],
+    ['dollar signs', `FROM ${'$'.repeat(200_000)}\n`],
+    ['unbalanced braces', `FROM ${'${B}${'.repeat(40_000)}\n`],
+    ['escapes and spaces', `FROM a${'\\ \\'.repeat(70_000)}\n`],
+    ['spaces before =', `#a${' '.repeat(200_000)}x\nFROM a\n`],
+  ])('handles %s in linear time', (_, text) => {
+    const { ms } = timed(() => baseImages(text));
+    expect(ms).toBeLessThan(1000);
+  });
+});
+
 describe('expand', () => {
   const vars = new Map([
     ['SET', 'value'],
@@ -109,6 +173,13 @@ describe('expand', () => {
     ['${UNSET:-${SET}}', 'value'],
     ['a\\$SET', 'a$SET'],
     ['cost $5', 'cost $5'],
+    ['${SET:-${UNSET:-x}}', 'value'],
+    ['${UNSET:-${UNSET:-${SET}}}-z', 'value-z'],
+    ['${SET?}', '${SET?}'],
+    ['${1}x', '${1}x'],
+    ['${UNSET:}', '${UNSET:}'],
+    ['${UNSET', '${UNSET'],
+    ['a}${SET}', 'a}value'],
   ])('%s -> %s', (input, output) => {
     expect(expand(input, vars)).toBe(output);
   });

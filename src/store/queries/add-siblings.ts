@@ -6,6 +6,12 @@ import { toBuildRecord } from '../rows.js';
 import type { NewBuildRow } from '../schema.js';
 
 /**
+ * Rows per INSERT: each row binds one variable per column, and SQLite refuses a statement with more
+ * than 32,766 variables (older builds: 999), so a long list goes in several statements.
+ */
+export const SIBLINGS_PER_INSERT = 50;
+
+/**
  * Adds a started build for each of the group's other projects. They copy the request (repo, branch,
  * commit, trigger, options) from the group's first build, which is already running the checkout.
  */
@@ -41,7 +47,10 @@ export async function addSiblings(backend: SqlBackend, groupId: string, projects
       finished_at: null,
       duration_ms: null,
     }));
-    const inserted = await trx.insertInto('builds').values(rows).returningAll().execute();
+    const inserted = [];
+    for (let i = 0; i < rows.length; i += SIBLINGS_PER_INSERT) {
+      inserted.push(...(await trx.insertInto('builds').values(rows.slice(i, i + SIBLINGS_PER_INSERT)).returningAll().execute()));
+    }
     // RETURNING promises no order; callers expect the order they asked for.
     return inserted.sort((a, b) => a.seq - b.seq).map(toBuildRecord);
   });
