@@ -1,5 +1,6 @@
 import type { BuildOptions } from '../core/build.js';
 import type { BuildLog } from '../core/log.js';
+import { isNotifierName, NOTIFIER_NAMES } from '../core/notifier.js';
 import { describeFailure } from './failure.js';
 import { runAfterBuild } from './hooks.js';
 import { buildProjectImage } from './image.js';
@@ -44,8 +45,8 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
   }
 }
 
-/** Roger's `publish` and notifiers other than GitHub are read but not acted on yet: say so, never fail. */
+/** A `notify:` name Roger does not know, and `publish`, are read but not acted on: say so, never fail. */
 function warnUnsupported(p: PlannedProject, log: BuildLog): void {
-  for (const n of p.project.notify.filter((x) => x !== 'github')) log.write(`Warning: notify "${n}" is not supported yet; nothing is sent`);
+  for (const n of p.project.notify.filter((x) => !isNotifierName(x))) log.write(`Warning: unknown notify "${n}" (known: ${NOTIFIER_NAMES.join(', ')}); ignored`);
   if (p.project.publish.length > 0) log.write('Warning: publish is not supported yet; nothing is uploaded');
 }

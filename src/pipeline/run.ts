@@ -10,6 +10,8 @@ import { runProject } from './project.js';
 import type { CheckedOut, PipelineDeps, PipelineRequest, PlannedProject, ProjectResult } from './types.js';
 
 export interface PipelineListener {
+  /** Called once the checkout resolved the commit, before build.yml is read. */
+  onCommit?(commit: Commit): void;
   /** Called once build.yml is read, before any project starts (the server records siblings here). */
   onPlan?(projects: PlannedProject[], checkout: CheckedOut): Promise<void>;
   onProjectEnd?(result: ProjectResult): Promise<void>;
@@ -40,7 +42,7 @@ export async function runPipeline(
   let stage = 'checkout';
   try {
     await mkdir(req.workDir, { recursive: true });
-    const co = await checkout(deps, { ...req, signal });
+    const co = await checkout(deps, { ...req, signal }, listener.onCommit);
     const skip = req.options.webhook && skipReason(co.buildFile.matching, co.ref, req.options.webhook.refType);
     if (skip) {
       req.log.write(`Skipped: ${skip}`);
