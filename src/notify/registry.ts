@@ -1,13 +1,17 @@
 import type { Config } from '../core/config.js';
 import type { Notifier, NotifierName } from '../core/notifier.js';
 import { githubStatusNotifier } from './github-status.js';
+import { slackNotifier } from './slack.js';
+import { webhookNotifier } from './webhook.js';
 
 /** Reads its own `notifications.<name>` (and Roger's older keys); undefined when not configured. */
 export type NotifierFactory = (config: Config) => Notifier | undefined;
 
 /** Every notifier Roger knows, by the name build.yml's `notify:` uses. A new one is one file and one line here. */
-export const NOTIFIER_FACTORIES: Partial<Record<NotifierName, NotifierFactory>> = {
+export const NOTIFIER_FACTORIES: Record<NotifierName, NotifierFactory> = {
   github: (config) => githubStatusNotifier(config),
+  slack: slackNotifier,
+  webhook: webhookNotifier,
 };
 
 /**
