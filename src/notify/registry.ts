@@ -1,5 +1,7 @@
 import type { Config } from '../core/config.js';
 import type { Notifier, NotifierName } from '../core/notifier.js';
+import { emailNotifier } from './email.js';
+import { emailSesNotifier } from './email-ses.js';
 import { githubStatusNotifier } from './github-status.js';
 import { slackNotifier } from './slack.js';
 import { webhookNotifier } from './webhook.js';
@@ -11,6 +13,8 @@ export type NotifierFactory = (config: Config) => Notifier | undefined;
 export const NOTIFIER_FACTORIES: Record<NotifierName, NotifierFactory> = {
   github: (config) => githubStatusNotifier(config),
   slack: slackNotifier,
+  emailSes: emailSesNotifier,
+  email: emailNotifier,
   webhook: webhookNotifier,
 };
 
