@@ -1,28 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as sesModule from 'aws-ses-v2-local';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maskSecrets } from '../../src/config/mask.js';
 import { testConfig } from '../helpers/config.js';
 import { harness, project, type Harness } from './harness.js';
+import { startLocalSes, type LocalSes } from './local-ses.js';
 
 const SMTP_PASSWORD = 'smtp-pass-8c2e4a6f';
 const SES_KEY = 'AKIAEXAMPLEKEY123456';
 const SES_SECRET = 'ses-secret-5b7d9f1h3j';
-
-interface SesEmail {
-  from: string;
-  destination: { to: string[] };
-  subject: string;
-  body: { text?: string };
-}
-
-/** aws-ses-v2-local is CommonJS: its default export arrives wrapped once or twice depending on the loader. */
-type StartSes = (c?: { host?: string; port?: number }) => Promise<Server>;
-const sesExport = (sesModule as unknown as { default: StartSes | { default: StartSes } }).default;
-const startSes: StartSes = typeof sesExport === 'function' ? sesExport : sesExport.default;
 
 const portOf = (s: { address(): AddressInfo | string | null }): number => (s.address() as AddressInfo).port;
 
@@ -31,7 +19,7 @@ describe('email notifications', () => {
   let smtp: SMTPServer;
   const mails: ParsedMail[] = [];
   const logins: string[] = [];
-  let ses: Server;
+  let ses: LocalSes;
   let sesUrl: string;
   /** Answers every SES call with `sesAnswer` (an SES error document). */
   let sesDown: Server;
@@ -61,8 +49,8 @@ describe('email notifications', () => {
       },
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    ses = await startSes({ host: '127.0.0.1', port: 0 });
-    sesUrl = `http://127.0.0.1:${portOf(ses)}`;
+    ses = await startLocalSes();
+    sesUrl = ses.url;
     sesDown = createServer((req, res) => {
       sesCalls++;
       req.resume();
@@ -78,7 +66,6 @@ describe('email notifications', () => {
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => smtp?.close(() => resolve()));
-    ses?.closeAllConnections();
     ses?.close();
     sesDown?.closeAllConnections();
     sesDown?.close();
@@ -87,7 +74,7 @@ describe('email notifications', () => {
     mails.length = 0;
     logins.length = 0;
     sesCalls = 0;
-    await fetch(`${sesUrl}/clear-store`, { method: 'POST' });
+    await ses.clear();
   });
 
   const smtpConfig = (to: string) =>
@@ -109,7 +96,7 @@ describe('email notifications', () => {
     return { build, attempts, log };
   };
 
-  const sesInbox = async (): Promise<SesEmail[]> => ((await (await fetch(`${sesUrl}/store`)).json()) as { emails: SesEmail[] }).emails;
+  const sesInbox = () => ses.inbox();
 
   it("mails Roger's subject and body over SMTP, logging in, to the list and the committer", async () => {
     const { build, attempts, log } = await notify(await harness(smtpConfig('[team@example.com, committer]')), ['email']);
