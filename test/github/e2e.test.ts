@@ -157,6 +157,7 @@ describe('GitHub webhooks end to end', () => {
     expect(b.error).toMatch(/^branch "feature-x" does not match settings.matching/);
     const listed = (await getJson<{ builds: Build[] }>(`${url}/api/builds?status=skipped&limit=500`)).body.builds;
     expect(listed.map((x) => x.id)).toContain(b.id);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/roger_builds\{status="skipped"\} [1-9]/);
     const d = await delivery(res.delivery);
     expect(d?.result).toMatch(/^skipped: branch "feature-x" does not match settings.matching/);
     expect(d?.build_id).toBe(b.id);
