@@ -5,8 +5,8 @@ export const MASK = '*****';
 
 /** Key names whose values are credentials wherever they appear (apiKey, accessKey, webhookSecret, tokens...). */
 const SECRET_KEY = /(tokens?|password|passwd|passphrase|secret|key)$/i;
-/** Keys that are secret only in context: `auth.github` is a token, `slack.url` is a webhook that posts. */
-const SECRET_IN: Record<string, readonly string[]> = { auth: ['github'], notifications: ['github'], slack: ['url'] };
+/** Keys that are secret only in context: `auth.github` is a token; `slack.url` and `webhook.url` often carry one. */
+const SECRET_IN: Record<string, readonly string[]> = { auth: ['github'], notifications: ['github'], slack: ['url'], webhook: ['url'] };
 /** The password in `scheme://user:password@host`. */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*):([^\s@/]+)@/gi;
 

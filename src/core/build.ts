@@ -1,7 +1,10 @@
-/** Roger's build statuses; `canceled` is ours. */
-export const BUILD_STATUSES = ['queued', 'started', 'passed', 'failed', 'canceled'] as const;
+/**
+ * Roger's build statuses; `canceled` and `skipped` are ours. `skipped`: a webhook build whose ref
+ * build.yml's `settings.matching` does not allow; nothing was built.
+ */
+export const BUILD_STATUSES = ['queued', 'started', 'passed', 'failed', 'canceled', 'skipped'] as const;
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
-export const FINISHED: readonly BuildStatus[] = ['passed', 'failed', 'canceled'];
+export const FINISHED: readonly BuildStatus[] = ['passed', 'failed', 'canceled', 'skipped'];
 
 export type Trigger = 'api' | 'webhook' | 'cli';
 
@@ -43,7 +46,7 @@ export interface BuildRecord {
   digest: string | null;
   trigger: Trigger;
   options: BuildOptions;
-  /** Why the build failed or was canceled. */
+  /** Why the build failed, was canceled or skipped. */
   error: string | null;
   /** ISO-8601 timestamps. */
   createdAt: string;

@@ -1,4 +1,5 @@
 import type { BuildOptions, BuildRecord, BuildStatus, Trigger } from './build.js';
+import type { NotificationAttempt } from './notifier.js';
 
 export interface NewBuild {
   repo: string;
@@ -66,8 +67,12 @@ export interface Store {
   recordDelivery(d: Delivery): Promise<boolean>;
   updateDelivery(id: string, patch: Pick<Delivery, 'result' | 'buildId'>): Promise<void>;
   listDeliveries(q: { limit: number }): Promise<Delivery[]>;
-  /** Deletes finished builds (and their logs) last updated before `before`, and webhook deliveries
-   *  received before it; returns how many builds. */
+  /** Records one notification attempt. */
+  recordNotification(a: NotificationAttempt): Promise<void>;
+  /** A build's notification attempts, oldest first. */
+  listNotifications(buildId: string): Promise<NotificationAttempt[]>;
+  /** Deletes finished builds (with their logs and notification records) last updated before
+   *  `before`, and webhook deliveries received before it; returns how many builds. */
   deleteFinishedBefore(before: Date): Promise<number>;
   /** Checks the database answers (health). */
   ping(): Promise<void>;

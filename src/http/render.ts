@@ -1,4 +1,5 @@
 import { projectAlias, projectShortName, type BuildOptions, type BuildRecord } from '../core/build.js';
+import type { NotificationAttempt } from '../core/notifier.js';
 import type { Delivery, ProjectSummary } from '../core/store.js';
 
 /** A build as Roger's API showed it (snake_case), plus this project's extra fields. */
@@ -41,4 +42,8 @@ export function renderProject(p: ProjectSummary): Record<string, unknown> {
 
 export function renderDelivery(d: Delivery): Record<string, unknown> {
   return { id: d.id, event: d.event, repo: d.repo, ref: d.ref, result: d.result, build_id: d.buildId, received_at: d.receivedAt };
+}
+
+export function renderNotification(a: NotificationAttempt): Record<string, unknown> {
+  return { build_id: a.buildId, notifier: a.notifier, event: a.event, attempt: a.attempt, ok: a.ok, detail: a.detail, at: a.at };
 }

@@ -34,10 +34,15 @@ export async function createServer(config: Config, log: Logger): Promise<Running
     log,
     // Sharing Postgres with agents, this process's limit counts only its own builds.
     perProcess: !embedded,
-    onFinished: (b) => {
-      metrics.observe(b);
-      housekeeping.buildFinished();
-    },
+    listeners: [
+      {
+        finished: ({ build }) => {
+          metrics.observe(build);
+          housekeeping.buildFinished();
+        },
+        skipped: ({ build }) => metrics.observe(build),
+      },
+    ],
   });
   const housekeeping = startHousekeeping({ store, engine: runner.engine, config, log, running: () => runner.scheduler.runningCount });
   const { scheduler } = runner;

@@ -1,71 +1,41 @@
-import { toError } from '../core/errors.js';
-import type { Logger } from 'pino';
-import { projectShortName, type BuildRecord } from '../core/build.js';
+import { type BuildRecord, projectShortName } from '../core/build.js';
 import type { Config } from '../core/config.js';
-import type { Notifier } from '../core/notifier.js';
+import { NotifyError, type Notifier } from '../core/notifier.js';
 import { createGitHubApi, type CommitStatus, type GitHubApi } from '../forge/github/api.js';
 import { githubRepo } from '../forge/github/repo.js';
+import { abortable, retryableStatus } from './http.js';
 
 export const STATUS_CONTEXT = 'continuous-integration/roger';
 const MAX_DESCRIPTION = 140;
 
-export interface GitHubStatusDeps {
-  config: Config;
-  log: Pick<Logger, 'warn' | 'debug'>;
-  /** Defaults to Octokit at `github.apiUrl` with the token. */
-  api?: GitHubApi;
-}
-
-/** A Notifier whose sends run in the background; `idle()` resolves once every queued send settled. */
-export interface GitHubStatusNotifier extends Notifier {
-  idle(): Promise<void>;
-}
-
 /**
  * Commit statuses on GitHub: `pending` when a build starts, `success`, `failure` or `error` (canceled)
- * when it ends. Sends never hold a build up: they run in the background, in order per build, and a
- * status that cannot be sent is logged and dropped.
+ * when it ends, always on the commit the checkout resolved (never a sha a webhook merely claimed).
+ * Needs `notifications.github.token` or `auth.github`; `api` defaults to Octokit at `github.apiUrl`.
  */
-export function githubStatusNotifier(deps: GitHubStatusDeps): GitHubStatusNotifier {
-  const { config, log } = deps;
+export function githubStatusNotifier(config: Config, api?: GitHubApi): Notifier | undefined {
   const token = statusToken(config);
-  const api = deps.api ?? createGitHubApi({ apiUrl: config.github.apiUrl, token });
-  const chains = new Map<string, Promise<void>>();
-
-  const send = (build: BuildRecord, status: CommitStatus | undefined, notify?: readonly string[]): void => {
-    if (!status || !token || !wantsStatus(build, config, notify)) return;
-    const where = githubRepo(build.repo, config.github.apiUrl);
-    const sha = build.commit;
-    if (!where || !sha) return;
-    const previous = chains.get(build.id) ?? Promise.resolve();
-    const next = previous
-      .then(() => api.createStatus(where.owner, where.repo, sha, status))
-      .catch((err: unknown) => log.warn(`GitHub status "${status.state}" for build ${build.id} not sent: ${toError(err).message}`))
-      .finally(() => {
-        if (chains.get(build.id) === next) chains.delete(build.id);
-      });
-    chains.set(build.id, next);
-  };
-
+  if (!token) return undefined;
+  // One attempt per call: the dispatcher retries, so each attempt is recorded.
+  const github = api ?? createGitHubApi({ apiUrl: config.github.apiUrl, token, retry: { attempts: 1 } });
   return {
-    started: async (build, project) => send(build, statusFor(build, 'started', config), project?.notify),
-    finished: async (build, project) => send(build, statusFor(build, 'finished', config), project?.notify),
-    idle: async () => {
-      while (chains.size > 0) await Promise.allSettled([...chains.values()]);
+    name: 'github',
+    wants: (n) => n.commit !== undefined && statusFor(n.build, n.event, config) !== undefined && githubRepo(n.build.repo, config.github.apiUrl) !== undefined,
+    async send(n, signal) {
+      const status = statusFor(n.build, n.event, config);
+      const where = githubRepo(n.build.repo, config.github.apiUrl);
+      if (!status || !where || !n.commit) return 'nothing to report';
+      try {
+        await abortable(github.createStatus(where.owner, where.repo, n.commit, status), signal);
+      } catch (err) {
+        const cause = (err as { cause?: { status?: unknown } }).cause;
+        const code = typeof cause?.status === 'number' ? cause.status : undefined;
+        const message = signal.aborted ? 'no answer within the timeout' : err instanceof Error ? err.message : String(err);
+        throw new NotifyError(message, code === undefined || retryableStatus(code) || code === 403, { cause: err });
+      }
+      return `${status.state} on ${n.commit.slice(0, 12)} (${status.context})`;
     },
   };
-}
-
-/**
- * Whether a build reports to GitHub. `notifications.github.global: true` means every build. Otherwise
- * the project's `notify` list decides (`notify: [github]`). When build.yml was never read (the checkout
- * failed), a webhook build still reports its failure: its commit lives on GitHub and waits for a status.
- */
-export function wantsStatus(build: BuildRecord, config: Config, notify?: readonly string[]): boolean {
-  const global = config.notifications.github?.global;
-  if (global === true || global === 'true') return true;
-  if (notify !== undefined) return notify.includes('github');
-  return build.trigger === 'webhook';
 }
 
 /** Roger's `notifications.github.token`, else `auth.github`. */
@@ -85,10 +55,9 @@ export function statusFor(build: BuildRecord, phase: 'started' | 'finished', con
     case 'failed':
       return { ...base, state: 'failure', description: clip(`Failed: ${build.error ?? image}`) };
     case 'canceled':
-      // A build settings.matching skipped never started, so GitHub has nothing to hear about it.
-      if (build.error?.startsWith('skipped:')) return undefined;
       return { ...base, state: 'error', description: clip(`Canceled: ${build.error ?? image}`) };
     default:
+      // `skipped`: settings.matching let nothing start, so GitHub has nothing to hear about it.
       return undefined;
   }
 }

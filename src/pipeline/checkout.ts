@@ -3,6 +3,7 @@ import { parseBuildFileOffThread } from '../buildfile/off-thread.js';
 import { MAX_BUILDFILE_BYTES } from '../buildfile/parse.js';
 import { resolveInside } from '../buildfile/paths.js';
 import type { Config } from '../core/config.js';
+import type { Commit } from '../core/git.js';
 import { forgeHost } from '../forge/github/repo.js';
 import { repoAddress } from '../git/url.js';
 import { readCapped } from './read-capped.js';
@@ -12,8 +13,8 @@ const BUILD_FILE = 'build.yml';
 /** Read at most this much of build.yml; the parser refuses anything larger with a clear message. */
 const MAX_BUILD_FILE = MAX_BUILDFILE_BYTES;
 
-/** Stage 1: fetch the ref, learn the commit, read build.yml. */
-export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promise<CheckedOut> {
+/** Stage 1: fetch the ref, learn the commit (told to `onCommit` at once), read build.yml. */
+export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommit?: (commit: Commit) => void): Promise<CheckedOut> {
   const { git, config } = deps;
   const token = githubTokenFor(req.repo, config);
   // The default branch decides the `latest` tag; when the ref is known it is asked in parallel with the fetch.
@@ -25,6 +26,7 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest): Promis
     git.checkout({ url: req.repo, ref, dir, token, log: req.log, signal: req.signal }),
     asking,
   ]);
+  onCommit?.(commit);
   req.log.write(`Checked out ${commit.sha.slice(0, 12)} by ${commit.author}: ${firstLine(commit.message)}`);
   // A build.yml symlinked to a file outside the checkout must not be read (its content would reach the log).
   const text = await readBuildFile(await resolveInside(dir, BUILD_FILE, { label: BUILD_FILE }));

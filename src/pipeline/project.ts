@@ -1,6 +1,7 @@
 import type { BuildOptions } from '../core/build.js';
 import type { BuildLog } from '../core/log.js';
 import { builtinPublishers } from '../publish/kinds.js';
+import { isNotifierName, NOTIFIER_NAMES } from '../core/notifier.js';
 import { describeFailure } from './failure.js';
 import { runAfterBuild } from './hooks.js';
 import { buildProjectImage } from './image.js';
@@ -56,7 +57,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
   }
 }
 
-/** Notifiers other than GitHub are read but not acted on yet: say so, never fail. */
+/** A `notify:` name Roger does not know is read but not acted on: say so, never fail. */
 function warnUnsupported(p: PlannedProject, log: BuildLog): void {
-  for (const n of p.project.notify.filter((x) => x !== 'github')) log.write(`Warning: notify "${n}" is not supported yet; nothing is sent`);
+  for (const n of p.project.notify.filter((x) => !isNotifierName(x))) log.write(`Warning: unknown notify "${n}" (known: ${NOTIFIER_NAMES.join(', ')}); ignored`);
 }

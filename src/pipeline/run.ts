@@ -11,6 +11,8 @@ import type { CheckedOut, PipelineDeps, PipelineRequest, PlannedProject, Project
 import { createWorkspace, removeWorkspace } from './workspace.js';
 
 export interface PipelineListener {
+  /** Called once the checkout resolved the commit, before build.yml is read. */
+  onCommit?(commit: Commit): void;
   /** Called once build.yml is read, before any project starts (the server records siblings here). */
   onPlan?(projects: PlannedProject[], checkout: CheckedOut): Promise<void>;
   onProjectEnd?(result: ProjectResult): Promise<void>;
@@ -42,7 +44,7 @@ export async function runPipeline(
   let stage = 'checkout';
   try {
     await createWorkspace(req.workDir);
-    const co = await checkout(deps, { ...req, signal });
+    const co = await checkout(deps, { ...req, signal }, listener.onCommit);
     const skip = req.options.webhook && skipReason(co.buildFile.matching, co.ref, req.options.webhook.refType);
     if (skip) {
       req.log.write(`Skipped: ${skip}`);

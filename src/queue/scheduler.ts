@@ -85,7 +85,7 @@ export class Scheduler {
   private async abortCanceled(): Promise<void> {
     for (const id of this.running.keys()) {
       // Any build of the group: the primary may have finished while a sibling project still runs.
-      const canceled = (await this.opts.store.listGroup(id)).find((b) => b.status === 'canceled' && !b.error?.startsWith('skipped:'));
+      const canceled = (await this.opts.store.listGroup(id)).find((b) => b.status === 'canceled');
       if (canceled) this.cancel(id, canceled.error ?? 'canceled');
     }
   }

@@ -9,6 +9,7 @@ export interface Database {
   builds: BuildsTable;
   log_chunks: LogChunksTable;
   deliveries: DeliveriesTable;
+  notifications: NotificationsTable;
 }
 
 export interface BuildsTable {
@@ -58,6 +59,18 @@ export interface DeliveriesTable {
   result: string;
   build_id: string | null;
   received_at: string;
+}
+
+/** One notification attempt; `ok` is 0 or 1 (SQLite has no boolean). */
+export interface NotificationsTable {
+  seq: Generated<number>;
+  build_id: string;
+  notifier: string;
+  event: 'started' | 'finished';
+  attempt: number;
+  ok: number;
+  detail: string;
+  at: string;
 }
 
 export type BuildRow = Selectable<BuildsTable>;

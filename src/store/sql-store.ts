@@ -8,6 +8,7 @@ import { createBuild } from './queries/create-build.js';
 import { deleteFinishedBefore } from './queries/delete-finished.js';
 import { listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
 import { failStarted } from './queries/fail-started.js';
+import { listNotifications, recordNotification } from './queries/notifications.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
 import { getBuild, listBuilds, listGroup } from './queries/read-builds.js';
@@ -41,6 +42,8 @@ export function createSqlStore(backend: SqlBackend): Store {
     recordDelivery: (d) => run('record a delivery', () => recordDelivery(backend, d)),
     updateDelivery: (id, patch) => run('update a delivery', () => updateDelivery(backend, id, patch)),
     listDeliveries: (q) => run('list deliveries', () => listDeliveries(backend, q)),
+    recordNotification: (a) => run('record a notification', () => recordNotification(backend, a)),
+    listNotifications: (buildId) => run('list notifications', () => listNotifications(backend, buildId)),
     deleteFinishedBefore: (before) => run('delete old builds', () => deleteFinishedBefore(backend, before)),
     ping: () => run('answer a ping', () => ping(backend)),
     close: () => run('close', () => backend.close()),

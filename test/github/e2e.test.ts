@@ -99,7 +99,7 @@ describe('GitHub webhooks end to end', () => {
   const finished = (id: string) =>
     waitFor(async () => {
       const b = await build(id);
-      return ['passed', 'failed', 'canceled'].includes(b.status) && b;
+      return ['passed', 'failed', 'canceled', 'skipped'].includes(b.status) && b;
     }, 90_000, `build ${id} to finish`);
   const delivery = async (id: string) =>
     (await getJson<{ deliveries: DeliveryView[] }>(`${url}/api/hooks/deliveries?limit=50`)).body.deliveries.find((d) => d.id === id);
@@ -157,14 +157,39 @@ describe('GitHub webhooks end to end', () => {
     const res = await push(cloneUrl, 'feature-x', sha);
     expect(res.status).toBe(202);
     const b = await finished(String(res.body.id));
-    expect(b.status).toBe('canceled');
-    expect(b.error).toMatch(/^skipped: /);
+    expect(b.status).toBe('skipped');
+    expect(b.error).toMatch(/^branch "feature-x" does not match settings.matching/);
+    const listed = (await getJson<{ builds: Build[] }>(`${url}/api/builds?status=skipped&limit=500`)).body.builds;
+    expect(listed.map((x) => x.id)).toContain(b.id);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/roger_builds\{status="skipped"\} [1-9]/);
     const d = await delivery(res.delivery);
     expect(d?.result).toMatch(/^skipped: branch "feature-x" does not match settings.matching/);
     expect(d?.build_id).toBe(b.id);
     expect(await inRegistry(name, 'feature-x')).toBe(false);
     // Only this repository's statuses: an earlier test's retries may still be arriving.
     expect(gh.statuses().filter((r) => r.path.includes(`/${name}/`))).toEqual([]);
+  });
+
+  it('reports on the commit the checkout resolved, not the sha the payload claimed', async () => {
+    const name = `gh-claim-${uniq()}`;
+    const { cloneUrl, sha } = await repository(name);
+    const claimed = 'f'.repeat(40);
+    const res = await push(cloneUrl, 'master', claimed);
+    const b = await finished(String(res.body.id));
+    expect(b).toMatchObject({ status: 'passed', commit: sha });
+    const statuses = await statusesFor(sha, 2);
+    expect(statuses.map((s) => (s.body as { state: string }).state)).toEqual(['pending', 'success']);
+    expect(gh.statuses().filter((r) => r.path.endsWith(claimed))).toEqual([]);
+  });
+
+  it('a build.yml that cannot be read still reports the failure on the fetched commit', async () => {
+    const name = `gh-badyml-${uniq()}`;
+    const { cloneUrl, sha } = await repository(name, `${name}: [unclosed\n`);
+    const res = await push(cloneUrl, 'master', sha);
+    const b = await finished(String(res.body.id));
+    expect(b.status).toBe('failed');
+    const [status] = await statusesFor(sha, 1);
+    expect((status?.body as { state: string }).state).toBe('failure');
   });
 
   it('"build please!" on a pull request builds its head branch and reports on the head commit', async () => {

@@ -3,8 +3,10 @@ import type { BuildRecord } from '../../src/core/build.js';
 import type { Config } from '../../src/core/config.js';
 import { createGitHubApi } from '../../src/forge/github/api.js';
 import { githubRepo } from '../../src/forge/github/repo.js';
-import { githubStatusNotifier, statusContext, wantsStatus } from '../../src/notify/github-status.js';
+import { githubStatusNotifier, statusContext } from '../../src/notify/github-status.js';
+import { recipients } from '../../src/notify/recipients.js';
 import { testConfig } from '../helpers/config.js';
+import { harness, project } from '../notify/harness.js';
 import { FakeGitHub } from './fake-github.js';
 
 const TOKEN = 'ghp_statustesttoken000000000000000000';
@@ -34,18 +36,15 @@ function build(over: Partial<BuildRecord> = {}): BuildRecord {
   };
 }
 
-const warnings: string[] = [];
-const log = { warn: (m: unknown) => void warnings.push(String(m)), debug: () => undefined };
-
 describe('which builds report to GitHub', () => {
   const { config } = testConfig('auth:\n  github: t\n');
   it('webhook builds do, API builds do not, unless global is on or the project asks', () => {
-    expect(wantsStatus(build(), config)).toBe(true);
-    expect(wantsStatus(build({ trigger: 'api' }), config)).toBe(false);
-    expect(wantsStatus(build({ trigger: 'api' }), config, ['github'])).toBe(true);
-    expect(wantsStatus(build(), config, ['slack'])).toBe(false);
+    expect(recipients(config, build(), undefined)).toEqual(['github']);
+    expect(recipients(config, build({ trigger: 'api' }), undefined)).toEqual([]);
+    expect(recipients(config, build({ trigger: 'api' }), ['github'])).toEqual(['github']);
+    expect(recipients(config, build(), ['slack'])).toEqual(['slack']);
     const global = testConfig("notifications:\n  github:\n    global: 'true'\n").config;
-    expect(wantsStatus(build({ trigger: 'cli' }), global)).toBe(true);
+    expect(recipients(global, build({ trigger: 'cli' }), undefined)).toEqual(['github']);
   });
 
   it('finds owner and repo on github.com or the Enterprise host, nowhere else', () => {
@@ -67,19 +66,28 @@ describe('the GitHub status notifier', () => {
 
   beforeAll(async () => {
     gh = await new FakeGitHub().start();
-    config = testConfig(`app:\n  url: http://roger.test:8080/\nauth:\n  github: ${TOKEN}\ngithub:\n  apiUrl: ${gh.url}\n`).config;
+    config = testConfig(
+      `app:\n  url: http://roger.test:8080/\nauth:\n  github: ${TOKEN}\ngithub:\n  apiUrl: ${gh.url}\nnotifications:\n  github:\n    timeout: 1\n    attempts: 3\n`,
+    ).config;
   });
   afterAll(() => gh.close());
-  beforeEach(() => {
-    gh.reset();
-    warnings.length = 0;
-  });
+  beforeEach(() => gh.reset());
 
-  const notifier = () =>
-    githubStatusNotifier({ config, log, api: createGitHubApi({ apiUrl: gh.url, token: TOKEN, retry: { baseDelayMs: 1, budgetMs: 500 } }) });
+  /** The dispatcher over a real store, with GitHub's API at the fake; events as the runner sends them. */
+  const setup = async () => {
+    const api = createGitHubApi({ apiUrl: gh.url, token: TOKEN, retry: { attempts: 1 } });
+    const h = await harness(config, { github: githubStatusNotifier(config, api) });
+    const n = h.notifications;
+    return {
+      h,
+      started: (b: BuildRecord) => n.started?.({ build: b, project: project(['github']), checkedOut: SHA }),
+      finished: (b: BuildRecord, checkedOut: string | null = SHA, notify = ['github']) => n.finished?.({ build: b, project: project(notify), checkedOut: checkedOut ?? undefined }),
+      idle: () => n.idle(),
+    };
+  };
 
   it('sends pending on start and success on finish, in order, with context and target_url', async () => {
-    const n = notifier();
+    const n = await setup();
     const b = build({ repo: `${gh.url}/octo/app.git` });
     await n.started(b);
     await n.finished({ ...b, status: 'passed' });
@@ -88,50 +96,72 @@ describe('the GitHub status notifier', () => {
       ['POST', `/repos/octo/app/statuses/${SHA}`, `token ${TOKEN}`, { state: 'pending', context: 'continuous-integration/roger', target_url: 'http://roger.test:8080/builds/b1', description: 'Building 127.0.0.1:5000/app:latest' }],
       ['POST', `/repos/octo/app/statuses/${SHA}`, `token ${TOKEN}`, { state: 'success', context: 'continuous-integration/roger', target_url: 'http://roger.test:8080/builds/b1', description: 'Built 127.0.0.1:5000/app:latest' }],
     ]);
+    await n.h.close();
+  });
+
+  it('reports on the commit the checkout resolved, never the sha a webhook claimed, and nothing without one', async () => {
+    const n = await setup();
+    const claimed = 'f'.repeat(40);
+    const resolved = 'a'.repeat(40);
+    const b = build({ repo: `${gh.url}/octo/app.git`, commit: claimed, status: 'failed', error: 'checkout failed' });
+    await n.finished(b, null);
+    await n.idle();
+    expect(gh.statuses()).toEqual([]);
+    await n.finished(b, resolved);
+    await n.idle();
+    expect(gh.statuses().map((r) => r.path)).toEqual([`/repos/octo/app/statuses/${resolved}`]);
+    await n.h.close();
   });
 
   it('failure names the error, cut to 140 characters; canceled is error; skipped sends nothing', async () => {
-    const n = notifier();
+    const n = await setup();
     const b = build({ repo: `${gh.url}/octo/app.git` });
     await n.finished({ ...b, status: 'failed', error: `after-build "npm test" exited with 1 ${'x'.repeat(300)}` });
     await n.finished({ ...b, id: 'b2', status: 'canceled', error: 'canceled by request' });
-    await n.finished({ ...b, id: 'b3', status: 'canceled', error: 'skipped: branch "x" does not match' });
+    await n.finished({ ...b, id: 'b3', status: 'skipped', error: 'branch "x" does not match' });
     await n.idle();
     const bodies = gh.statuses().map((r) => r.body as { state: string; description: string });
     expect(bodies.map((s) => s.state)).toEqual(['failure', 'error']);
     expect(bodies[0]?.description).toMatch(/^Failed: after-build "npm test" exited with 1 x+…$/);
     expect(bodies[0]?.description).toHaveLength(140);
     expect(bodies[1]?.description).toBe('Canceled: canceled by request');
+    await n.h.close();
   });
 
-  it('sends nothing for builds on other hosts, without a commit, or not wanted', async () => {
-    const n = notifier();
-    await n.started(build({ repo: 'https://gitlab.com/octo/app.git' }));
-    await n.started(build({ repo: `${gh.url}/octo/app.git`, commit: null }));
-    await n.started(build({ repo: `${gh.url}/octo/app.git`, trigger: 'api' }));
+  it('sends nothing for builds on other hosts or not wanted', async () => {
+    const n = await setup();
+    await n.finished(build({ repo: 'https://gitlab.com/octo/app.git', status: 'passed' }));
+    await n.finished(build({ repo: `${gh.url}/octo/app.git`, trigger: 'api', status: 'passed' }), SHA, []);
     await n.idle();
     expect(gh.requests).toEqual([]);
+    await n.h.close();
   });
 
-  it('sends nothing without a token', async () => {
+  it('is not configured without a token', () => {
     const bare = testConfig(`github:\n  apiUrl: ${gh.url}\n`).config;
-    const n = githubStatusNotifier({ config: bare, log });
-    await n.started(build({ repo: `${gh.url}/octo/app.git` }));
-    await n.idle();
-    expect(gh.requests).toEqual([]);
+    expect(githubStatusNotifier(bare)).toBeUndefined();
   });
 
-  it('logs a status it cannot send and never throws, nor holds the caller up', async () => {
+  it('records a status it cannot send, attempt by attempt, never throws, nor holds the caller up', async () => {
     gh.fail(/statuses/, 500, 100);
-    const n = notifier();
+    const n = await setup();
+    const b = await n.h.stored({ repo: `${gh.url}/octo/app.git`, status: 'started' });
     const started = Date.now();
-    await n.started(build({ repo: `${gh.url}/octo/app.git` }));
+    await n.started(b);
     expect(Date.now() - started).toBeLessThan(50);
     await n.idle();
-    expect(gh.statuses().length).toBeGreaterThan(1);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/GitHub status "pending" for build b1 not sent: .*HTTP 500/);
-    expect(warnings[0]).not.toContain(TOKEN);
+    expect(gh.statuses()).toHaveLength(3);
+    const attempts = await n.h.store.listNotifications(b.id);
+    expect(attempts.map((a) => [a.notifier, a.event, a.attempt, a.ok])).toEqual([
+      ['github', 'started', 1, false],
+      ['github', 'started', 2, false],
+      ['github', 'started', 3, false],
+    ]);
+    expect(attempts[0]?.detail).toMatch(/HTTP 500/);
+    const log = await n.h.log(b.groupId);
+    expect(log).toMatch(/Notification github \(app started\) failed after 3 attempt\(s\): .*HTTP 500/);
+    expect(log + JSON.stringify(attempts)).not.toContain(TOKEN);
+    await n.h.close();
   });
 });
 

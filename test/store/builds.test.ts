@@ -152,11 +152,14 @@ describe.each(backendCases)('builds ($name)', (c) => {
 
   it('counts builds by status, naming every status', async () => {
     const { store } = ctx();
-    expect(await store.countByStatus()).toEqual({ queued: 0, started: 0, passed: 0, failed: 0, canceled: 0 });
+    expect(await store.countByStatus()).toEqual({ queued: 0, started: 0, passed: 0, failed: 0, canceled: 0, skipped: 0 });
     for (let i = 0; i < 3; i++) await store.createBuild(newBuild());
     const { build } = await store.createBuild(newBuild());
     await store.updateBuild(build.id, { status: 'canceled' });
-    expect(await store.countByStatus()).toEqual({ queued: 3, started: 0, passed: 0, failed: 0, canceled: 1 });
+    const { build: other } = await store.createBuild(newBuild());
+    await store.updateBuild(other.id, { status: 'skipped', error: 'branch "x" does not match settings.matching' });
+    expect(await store.countByStatus()).toEqual({ queued: 3, started: 0, passed: 0, failed: 0, canceled: 1, skipped: 1 });
+    expect((await store.listBuilds({ limit: 10, status: 'skipped' })).map((b) => b.id)).toEqual([other.id]);
   });
 
   it('answers a ping', async () => {

@@ -1,4 +1,4 @@
-/** Limits for calls to the GitHub API: a few attempts, all within a fixed time budget. */
+/** Limits for calls to a remote service: a few attempts, all within a fixed time budget. */
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   attempts: number;
@@ -17,34 +17,45 @@ interface HttpishError {
   response?: { headers?: Record<string, string | undefined> };
 }
 
+/** How long to wait before attempt `attempt + 1` after `err`, or undefined when it is not worth retrying. */
+export type RetryDelay = (err: unknown, policy: RetryPolicy, attempt: number) => number | undefined;
+
 /**
- * Runs `call` until it succeeds, fails for good, or the policy is spent. Retried: 5xx, 429, network
- * failures and timeouts, and 403 when GitHub says a rate limit was hit; a `retry-after` or
- * `x-ratelimit-reset` wait is honoured only when it fits in the budget. The last error is rethrown.
+ * Runs `call` until it succeeds, fails for good, or the policy is spent. By default (GitHub's API)
+ * retried: 5xx, 429, network failures and timeouts, and 403 when GitHub says a rate limit was hit; a
+ * `retry-after` or `x-ratelimit-reset` wait is honoured only when it fits in the budget. Other callers
+ * pass their own `delay`. The last error is rethrown.
  */
-export async function withRetry<T>(policy: RetryPolicy, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withRetry<T>(
+  policy: RetryPolicy,
+  call: (signal: AbortSignal, attempt: number) => Promise<T>,
+  delay: RetryDelay = retryDelay,
+): Promise<T> {
   const deadline = Date.now() + policy.budgetMs;
   for (let attempt = 1; ; attempt++) {
     const left = deadline - Date.now();
     try {
-      return await call(AbortSignal.timeout(Math.max(1, Math.min(policy.attemptTimeoutMs, left))));
+      return await call(AbortSignal.timeout(Math.max(1, Math.min(policy.attemptTimeoutMs, left))), attempt);
     } catch (err) {
-      const wait = retryDelay(err, policy, attempt);
+      const wait = delay(err, policy, attempt);
       if (wait === undefined || attempt >= policy.attempts || Date.now() + wait >= deadline) throw err;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
 
-/** How long to wait before the next attempt, or undefined when `err` is not worth retrying. */
+/** The base delay doubled per failed attempt, with jitter so many senders do not retry in step. */
+export const backoff = (policy: RetryPolicy, attempt: number): number => policy.baseDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+
+/** GitHub's API: how long to wait before the next attempt, or undefined when `err` is not worth retrying. */
 function retryDelay(err: unknown, policy: RetryPolicy, attempt: number): number | undefined {
-  const backoff = policy.baseDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+  const wait = backoff(policy, attempt);
   const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
   const status = typeof e.status === 'number' ? e.status : undefined;
   const headers = e.response?.headers ?? {};
-  if (status === undefined || status >= 500) return backoff;
+  if (status === undefined || status >= 500) return wait;
   if (status === 429 || (status === 403 && (headers['retry-after'] !== undefined || headers['x-ratelimit-remaining'] === '0'))) {
-    return Math.max(backoff, rateLimitWait(headers) ?? 0);
+    return Math.max(wait, rateLimitWait(headers) ?? 0);
   }
   return undefined;
 }

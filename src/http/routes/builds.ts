@@ -6,7 +6,7 @@ import { badInput, notFound } from '../../core/errors.js';
 import { requestBuild } from '../../trigger/request.js';
 import type { AppDeps } from '../app.js';
 import { parseId, parseLimit } from '../params.js';
-import { renderBuild } from '../render.js';
+import { renderBuild, renderNotification } from '../render.js';
 
 interface IdParams {
   id: string;
@@ -19,6 +19,7 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
     if (!build) throw notFound('build not found');
     return build;
   };
+  notificationsRoute(app, deps);
 
   app.get<{ Querystring: { limit?: string; status?: string; group?: string } }>('/api/builds', async (req) => {
     const limit = parseLimit(req.query.limit);
@@ -85,5 +86,14 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
       { repo: old.repo, branch: old.branch, options, trigger: 'api' },
     );
     return reply.code(202).send({ message: 'build scheduled', id: build.id, build: renderBuild(build) });
+  });
+}
+
+/** `GET /api/builds/:id/notifications`: every notification attempt for the build, oldest first. */
+function notificationsRoute(app: FastifyInstance, deps: AppDeps): void {
+  app.get<{ Params: IdParams }>('/api/builds/:id/notifications', async (req) => {
+    const build = await deps.store.getBuild(parseId(req.params.id));
+    if (!build) throw notFound('build not found');
+    return { notifications: (await deps.store.listNotifications(build.id)).map(renderNotification) };
   });
 }

@@ -1,5 +1,6 @@
 import type { MigrationProvider } from 'kysely';
 import { initialSchema } from './0001-init.js';
+import { notificationsTable } from './0002-notifications.js';
 
 /**
  * SQLite migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -7,5 +8,9 @@ import { initialSchema } from './0001-init.js';
  * `id` is unique, and is how every query finds a build.
  */
 export const sqliteMigrations: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_init': initialSchema((c) => c.primaryKey().autoIncrement()) }),
+  getMigrations: () =>
+    Promise.resolve({
+      '0001_init': initialSchema((c) => c.primaryKey().autoIncrement()),
+      '0002_notifications': notificationsTable((c) => c.primaryKey().autoIncrement()),
+    }),
 };

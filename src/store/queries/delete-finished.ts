@@ -4,7 +4,7 @@ import type { SqlBackend } from '../backend.js';
 import type { Database } from '../schema.js';
 
 /**
- * Retention: deletes finished builds last updated before `before`, the logs of groups left with no
+ * Retention: deletes finished builds last updated before `before` with their notification records, the logs of groups left with no
  * build, and webhook deliveries received before `before`. A group's log is shared, so it stays while
  * any build of the group remains.
  */
@@ -28,6 +28,7 @@ export async function deleteFinishedBefore(backend: SqlBackend, before: Date): P
         ),
       )
       .execute();
+    await trx.deleteFrom('notifications').where('build_id', 'in', trx.selectFrom('builds').select('id').where(expired)).execute();
     const result = await trx.deleteFrom('builds').where(expired).executeTakeFirst();
     // Webhook deliveries age out with the builds: their ids only matter while GitHub may redeliver.
     await trx.deleteFrom('deliveries').where('received_at', '<', cutoff).execute();

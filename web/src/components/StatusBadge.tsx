@@ -6,6 +6,7 @@ const ICONS: Record<BuildStatus, string> = {
   passed: 'M7 12.5l3.2 3.2L17 9',
   failed: 'M8.5 8.5l7 7m0-7l-7 7',
   canceled: 'M7.5 16.5l9-9',
+  skipped: 'M8 9l3.5 3L8 15m5-6l3.5 3-3.5 3',
 };
 
 const LABELS: Record<BuildStatus, string> = {
@@ -14,6 +15,7 @@ const LABELS: Record<BuildStatus, string> = {
   passed: 'Built, tested and pushed',
   failed: 'The build or its tests failed',
   canceled: 'Canceled',
+  skipped: 'Not built: settings.matching does not allow this ref',
 };
 
 /** Colour plus icon plus word: the status reads without colour vision too. */

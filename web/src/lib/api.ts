@@ -1,5 +1,5 @@
 import { auth } from './auth';
-import type { Build, Project } from './types';
+import type { Build, NotificationAttempt, Project } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -72,6 +72,8 @@ export const api = {
   },
   build: async (id: string, signal?: AbortSignal): Promise<Build> =>
     (await json<{ build: Build }>(`/api/builds/${encodeURIComponent(id)}`, { signal })).build,
+  notifications: async (id: string, signal?: AbortSignal): Promise<NotificationAttempt[]> =>
+    (await json<{ notifications: NotificationAttempt[] }>(`/api/builds/${encodeURIComponent(id)}/notifications`, { signal })).notifications,
   projects: async (limit: number, signal?: AbortSignal): Promise<Project[]> =>
     (await json<{ projects: Project[] }>(`/api/projects?limit=${limit}`, { signal })).projects,
   requestBuild: (input: { repo: string; branch?: string; options?: Record<string, boolean> }): Promise<{ id: string; message: string }> =>

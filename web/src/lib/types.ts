@@ -1,5 +1,5 @@
 /** The API's shapes (src/http/render.ts), as the UI reads them. */
-export const STATUSES = ['queued', 'started', 'passed', 'failed', 'canceled'] as const;
+export const STATUSES = ['queued', 'started', 'passed', 'failed', 'canceled', 'skipped'] as const;
 export type BuildStatus = (typeof STATUSES)[number];
 
 export interface Build {
@@ -26,6 +26,17 @@ export interface Build {
   finished_at: string | null;
   duration_ms: number | null;
   group_id: string;
+}
+
+/** One notification attempt (`GET /api/builds/:id/notifications`). */
+export interface NotificationAttempt {
+  build_id: string;
+  notifier: string;
+  event: 'started' | 'finished';
+  attempt: number;
+  ok: boolean;
+  detail: string;
+  at: string;
 }
 
 export interface Project {

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { LogView } from '../components/LogView';
+import { Notifications } from '../components/Notifications';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { BuildDuration, TimeAgo } from '../components/Time';
@@ -21,6 +22,8 @@ function Field({ label, children, wide = false }: { label: string; children: Rea
 }
 
 const none = <span className="muted">—</span>;
+
+const NOTICE: Partial<Record<Build['status'], string>> = { canceled: 'Canceled', skipped: 'Skipped', failed: 'Error' };
 
 function optionsText(options: Record<string, unknown>): string {
   const parts = Object.entries(options)
@@ -174,8 +177,8 @@ export function BuildPage({ id }: { id: string }) {
       </p>
       {res.error && <ErrorNotice error={res.error} onRetry={res.reload} />}
       {build.error && (
-        <div className={`notice ${build.status === 'canceled' ? 'notice-warn' : 'notice-error'}`} role="status">
-          <strong>{build.status === 'canceled' ? 'Canceled' : 'Error'}:</strong> <span className="break">{build.error}</span>
+        <div className={`notice ${build.status === 'failed' ? 'notice-error' : 'notice-warn'}`} role="status">
+          <strong>{NOTICE[build.status] ?? 'Error'}:</strong> <span className="break">{build.error}</span>
         </div>
       )}
       <div className="build-grid">
@@ -240,6 +243,7 @@ export function BuildPage({ id }: { id: string }) {
               )}
             </dl>
           </section>
+          <Notifications build={build} />
         </aside>
       </div>
     </>
