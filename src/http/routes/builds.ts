@@ -87,6 +87,11 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.post<{ Params: IdParams }>('/api/builds/:id/rebuild', async (req, reply) => {
     const old = await load(req.params.id);
+    // Rebuilding without the values would quietly build something else than what was asked for.
+    if (old.options.buildargNames) {
+      const names = old.options.buildargNames.join(', ');
+      throw badInput(`build ${old.id} had build args (${names}) whose values were not kept once it started; request a new build with them`);
+    }
     // A rebuild is asked for explicitly: webhook matching no longer applies, only the build options do.
     const { webhook: _webhook, ...options } = old.options;
     const { build } = await requestBuild(
