@@ -13,6 +13,8 @@ export interface BuildOptions {
   nocache?: boolean;
   pull?: boolean;
   buildargs?: Record<string, string>;
+  /** The build args' names once the build has left the queue; their values are not kept. */
+  buildargNames?: string[];
   target?: string;
   /** Set by webhook triggers only (never accepted from a request): whether the ref is a tag, and that
    *  build.yml's `settings.matching` applies. */

@@ -12,6 +12,7 @@ import { buildsRoutes } from './routes/builds.js';
 import { configRoutes } from './routes/config.js';
 import { healthRoutes } from './routes/health.js';
 import { projectsRoutes } from './routes/projects.js';
+import { timeoutOptions, type ServerTimeouts } from './timeouts.js';
 
 export interface AppDeps {
   config: Config;
@@ -22,6 +23,8 @@ export interface AppDeps {
   scheduler: { wake(): void; cancel(id: string, reason?: string): boolean; readonly runningCount: number };
   /** Extra route plugins (webhooks, UI) registered by the composition root. */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+  /** Slow-client bounds; SERVER_TIMEOUTS by default. */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /** Request bodies above this are refused with 413 before they are read into memory. */
@@ -36,6 +39,7 @@ export async function createApp(deps: AppDeps, logger: FastifyServerOptions['log
       querystringParser: (s) => qs.parse(s, { depth: 3, arrayLimit: 20, parameterLimit: 200 }),
     },
     return503OnClosing: true,
+    ...timeoutOptions(deps.timeouts),
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => void reply.code(404).send({ message: `no route for ${req.method} ${req.url.split('?')[0]}` }));

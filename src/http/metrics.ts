@@ -1,47 +1,66 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BuildRecord, BuildStatus } from '../core/build.js';
 
-/** Duration buckets in seconds: builds take seconds to tens of minutes. */
-const BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+/** Build durations in seconds: builds take seconds to tens of minutes. */
+const DURATION_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+/** Queue waits in seconds: none when a slot is free, up to hours behind a long queue. */
+const WAIT_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600];
 
-/** Build durations observed by this process, for the /metrics histogram. */
+/**
+ * The /metrics exposition through prom-client: the process's default metrics (memory, CPU, event-loop
+ * lag, handles) and what this process saw of builds. Each instance has its own Registry, so several
+ * apps in one process (tests) never share or clash over metrics.
+ */
 export class Metrics {
-  private readonly counts = new Map<string, number[]>();
-  private readonly sums = new Map<string, number>();
+  readonly registry = new Registry();
+  private readonly stored = new Gauge({ name: 'roger_builds', help: 'Builds stored, by status.', labelNames: ['status'], registers: [this.registry] });
+  private readonly queued = new Gauge({ name: 'roger_queue_length', help: 'Builds waiting to run.', registers: [this.registry] });
+  private readonly running = new Gauge({ name: 'roger_builds_running', help: 'Builds running in this process.', registers: [this.registry] });
+  private readonly finished = new Counter({
+    name: 'roger_builds_finished_total',
+    help: 'Builds that finished in this process, by final status.',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'roger_build_duration_seconds',
+    help: 'Build durations, by final status.',
+    labelNames: ['status'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly wait = new Histogram({
+    name: 'roger_build_queue_wait_seconds',
+    help: 'Time requests waited in the queue before a build of theirs started.',
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry],
+  });
 
-  observe(build: BuildRecord): void {
-    if (build.durationMs === null) return;
-    const seconds = build.durationMs / 1000;
-    const counts = this.counts.get(build.status) ?? new Array<number>(BUCKETS.length + 1).fill(0);
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) counts[i] = (counts[i] ?? 0) + 1;
-    });
-    counts[BUCKETS.length] = (counts[BUCKETS.length] ?? 0) + 1;
-    this.counts.set(build.status, counts);
-    this.sums.set(build.status, (this.sums.get(build.status) ?? 0) + seconds);
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Prometheus text exposition. */
-  render(byStatus: Record<BuildStatus, number>, running: number): string {
-    const lines = [
-      '# HELP roger_builds Builds stored, by status.',
-      '# TYPE roger_builds gauge',
-      ...Object.entries(byStatus).map(([s, n]) => `roger_builds{status="${s}"} ${n}`),
-      '# HELP roger_queue_length Builds waiting to run.',
-      '# TYPE roger_queue_length gauge',
-      `roger_queue_length ${byStatus.queued}`,
-      '# HELP roger_builds_running Builds running in this process.',
-      '# TYPE roger_builds_running gauge',
-      `roger_builds_running ${running}`,
-      '# HELP roger_build_duration_seconds Build durations, by final status.',
-      '# TYPE roger_build_duration_seconds histogram',
-    ];
-    for (const [status, counts] of this.counts) {
-      BUCKETS.forEach((b, i) => lines.push(`roger_build_duration_seconds_bucket{status="${status}",le="${b}"} ${counts[i] ?? 0}`));
-      const total = counts[BUCKETS.length] ?? 0;
-      lines.push(`roger_build_duration_seconds_bucket{status="${status}",le="+Inf"} ${total}`);
-      lines.push(`roger_build_duration_seconds_sum{status="${status}"} ${this.sums.get(status) ?? 0}`);
-      lines.push(`roger_build_duration_seconds_count{status="${status}"} ${total}`);
+  /** Records a build that reached its final status in this process. */
+  observe(build: BuildRecord): void {
+    this.finished.inc({ status: build.status });
+    if (build.durationMs !== null) this.duration.observe({ status: build.status }, build.durationMs / 1000);
+    // Only a request's first build waited in the queue; its siblings start when it reads build.yml.
+    if (build.id === build.groupId && build.startedAt) {
+      const waited = Date.parse(build.startedAt) - Date.parse(build.createdAt);
+      if (Number.isFinite(waited)) this.wait.observe(Math.max(0, waited) / 1000);
     }
-    return `${lines.join('\n')}\n`;
+  }
+
+  /** Prometheus text exposition, with the stored counts read for this scrape. */
+  async render(byStatus: Record<BuildStatus, number>, running: number): Promise<string> {
+    for (const [status, n] of Object.entries(byStatus)) this.stored.set({ status }, n);
+    this.queued.set(byStatus.queued);
+    this.running.set(running);
+    return this.registry.metrics();
+  }
+
+  /** The exposition's content type (prom-client's, versioned). */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

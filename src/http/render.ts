@@ -29,11 +29,13 @@ export function renderBuild(b: BuildRecord): Record<string, unknown> {
   };
 }
 
-/** Build arguments often carry tokens: their names are shown, never their values. */
+/** Build arguments often carry tokens: their names are shown, never their values (which the store
+ *  drops once the build leaves the queue, keeping `buildargNames`). */
 function renderOptions(options: BuildOptions): Record<string, unknown> {
-  if (!options.buildargs) return { ...options };
-  const buildargs = Object.fromEntries(Object.keys(options.buildargs).map((k) => [k, '*****']));
-  return { ...options, buildargs };
+  const { buildargNames, ...rest } = options;
+  const names = options.buildargs ? Object.keys(options.buildargs) : buildargNames;
+  if (!names) return rest;
+  return { ...rest, buildargs: Object.fromEntries(names.map((k) => [k, '*****'])) };
 }
 
 export function renderProject(p: ProjectSummary): Record<string, unknown> {

@@ -16,6 +16,12 @@ export interface SqlBackend {
   /** Postgres can skip rows another transaction holds (`FOR UPDATE SKIP LOCKED`); SQLite has no row locks. */
   rowLocks: boolean;
   migrations: MigrationProvider;
+  /**
+   * Called after data was rewritten to remove it (build-arg values): SQLite copies its write-ahead log
+   * into the database file and truncates it, so old page images do not linger there. Postgres keeps
+   * old row versions until (auto)vacuum, which SQL cannot hurry from here.
+   */
+  forget(): Promise<void>;
   /** Names the database in error messages; never contains a password. */
   label: string;
   close(): Promise<void>;

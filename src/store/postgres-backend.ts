@@ -21,6 +21,7 @@ export async function openPostgres(url: string): Promise<SqlBackend> {
       await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}::int4, hashtext(${key}))`.execute(trx);
     },
     rowLocks: true,
+    forget: () => Promise.resolve(),
     migrations: postgresMigrations,
     label: `Postgres database ${describeUrl(url)}`,
     close: () => db.destroy(),

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql } from 'kysely';
 import type { DatabaseConnection, Driver, SqliteDatabase, SqliteDialectConfig, SqliteStatement } from 'kysely';
 import { systemError } from '../core/errors.js';
 import type { SqlBackend } from './backend.js';
@@ -87,6 +87,8 @@ export async function openSqlite(path: string): Promise<SqlBackend> {
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
+    // Rewritten rows (build-arg values dropped) must not stay readable in freed space of the file.
+    sqlite.pragma('secure_delete = ON');
     // journal_mode on a read-only file does not fail, so prove now that we can write.
     if (!memory) sqlite.exec('begin immediate; rollback');
   } catch (err) {
@@ -98,6 +100,10 @@ export async function openSqlite(path: string): Promise<SqlBackend> {
     db,
     lock: () => Promise.resolve(),
     rowLocks: false,
+    forget: async () => {
+      // Through Kysely, so it waits for (and never runs inside) another query's transaction.
+      await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+    },
     migrations: sqliteMigrations,
     label,
     close: () => db.destroy(),

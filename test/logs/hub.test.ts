@@ -15,12 +15,12 @@ describe('build log lines', () => {
 describe('LogHub', () => {
   it('reads a large log page by page and ends when the build ends', async () => {
     const store = await openStore('sqlite::memory:', { dataDir: '/nonexistent' });
-    const hub = new LogHub(store, { mask: (t) => t, pollMs: 50 });
+    const hub = new LogHub(store, { mask: (t) => t, pollMs: 50, finished: async () => true });
     const chunk = 'x'.repeat(300_000);
     for (let i = 0; i < 10; i++) await store.appendLog('g1', chunk);
     expect((await store.readLog('g1', 0, 1_000_000)).length).toBeLessThan(3_000_000);
     const pages: number[] = [];
-    for await (const page of hub.follow('g1', async () => true)) pages.push(page.length);
+    for await (const page of hub.follow('g1')) pages.push(page.length);
     expect(pages.reduce((a, b) => a + b, 0)).toBe(3_000_000);
     expect(pages.length).toBeGreaterThan(1);
     await store.close();
@@ -28,13 +28,13 @@ describe('LogHub', () => {
 
   it('ends every follower when it closes (a server shutting down)', async () => {
     const store = await openStore('sqlite::memory:', { dataDir: '/nonexistent' });
-    const hub = new LogHub(store, { mask: (t) => t, pollMs: 50 });
+    const hub = new LogHub(store, { mask: (t) => t, pollMs: 50, finished: async () => false });
     const writer = hub.writer('g2');
     writer.write('first line');
     await writer.flush();
     const seen: string[] = [];
     const following = (async () => {
-      for await (const page of hub.follow('g2', async () => false)) seen.push(page);
+      for await (const page of hub.follow('g2')) seen.push(page);
     })();
     await new Promise((r) => setTimeout(r, 200));
     hub.close();

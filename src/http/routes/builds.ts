@@ -36,29 +36,38 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get<{ Params: IdParams }>('/api/builds/:id', async (req) => ({ build: renderBuild(await load(req.params.id)) }));
 
   // Streams the group's log while it grows and ends when every build of the group has finished.
+  // Follows are capped per client and in all (429 beyond), before anything is read from the store.
   // The response is taken over (hijacked) so its headers go out at once: a queued build has no log
   // yet, and a client should not wait for the first line to learn that the stream is open.
   app.get<{ Params: IdParams }>('/api/builds/:id/log', async (req, reply) => {
-    const build = await load(req.params.id);
-    const controller = new AbortController();
-    const finished = async () => (await store.listGroup(build.groupId)).every((b) => FINISHED.includes(b.status));
-    reply.hijack();
-    const res = reply.raw;
-    // `connection: close`: a follow can outlive the server's decision to stop; its socket must not then
-    // linger as an idle keep-alive connection that holds the shutdown up.
-    res.writeHead(200, {
-      'content-type': 'text/plain; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-      connection: 'close',
-    });
-    res.flushHeaders();
-    res.on('close', () => controller.abort());
-    await pipeline(Readable.from(deps.logs.follow(build.groupId, finished, controller.signal)), res).catch((err: unknown) => {
-      // A client that went away is routine; anything else is ours to look at.
-      if (!controller.signal.aborted) req.log.warn({ err }, 'log stream failed');
-      res.destroy();
-    });
+    const slot = deps.logs.admit(req.ip);
+    if ('refused' in slot) return reply.code(429).header('retry-after', '5').send({ message: slot.refused });
+    try {
+      const build = await load(req.params.id);
+      const controller = new AbortController();
+      reply.hijack();
+      const res = reply.raw;
+      // The request is in; from here the server is the slow side. A quiet build step must not look
+      // like an idle connection (connectionTimeout) and cut the stream.
+      req.raw.socket.setTimeout(0);
+      // `connection: close`: a follow can outlive the server's decision to stop; its socket must not then
+      // linger as an idle keep-alive connection that holds the shutdown up.
+      res.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+        connection: 'close',
+      });
+      res.flushHeaders();
+      res.on('close', () => controller.abort());
+      await pipeline(Readable.from(deps.logs.follow(build.groupId, controller.signal)), res).catch((err: unknown) => {
+        // A client that went away is routine; anything else is ours to look at.
+        if (!controller.signal.aborted) req.log.warn({ err }, 'log stream failed');
+        res.destroy();
+      });
+    } finally {
+      slot.release();
+    }
   });
 
   app.post<{ Params: IdParams }>('/api/builds/:id/cancel', async (req, reply) => {
@@ -79,6 +88,11 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.post<{ Params: IdParams }>('/api/builds/:id/rebuild', async (req, reply) => {
     const old = await load(req.params.id);
+    // Rebuilding without the values would quietly build something else than what was asked for.
+    if (old.options.buildargNames) {
+      const names = old.options.buildargNames.join(', ');
+      throw badInput(`build ${old.id} had build args (${names}) whose values were not kept once it started; request a new build with them`);
+    }
     // A rebuild is asked for explicitly: webhook matching no longer applies, only the build options do.
     const { webhook: _webhook, ...options } = old.options;
     const { build } = await requestBuild(

@@ -12,6 +12,6 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
   app.get('/metrics', async (_req, reply) => {
     const counts = await deps.store.countByStatus();
-    return reply.type('text/plain; version=0.0.4').send(deps.metrics.render(counts, deps.scheduler.runningCount));
+    return reply.type(deps.metrics.contentType).send(await deps.metrics.render(counts, deps.scheduler.runningCount));
   });
 }

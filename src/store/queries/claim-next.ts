@@ -2,6 +2,7 @@ import type { BuildRecord } from '../../core/build.js';
 import type { SqlBackend } from '../backend.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
+import { dropBuildArgs } from './drop-build-args.js';
 
 /**
  * Starts the oldest queued build unless `maxStarted` builds already run. The count and the update run
@@ -9,7 +10,7 @@ import { toBuildRecord } from '../rows.js';
  * claimers could both see room for one more and overshoot the limit.
  */
 export async function claimNext(backend: SqlBackend, maxStarted: number | null): Promise<BuildRecord | undefined> {
-  return backend.db.transaction().execute(async (trx) => {
+  const claimed = await backend.db.transaction().execute(async (trx) => {
     await backend.lock(trx, 'claim');
     if (maxStarted !== null) {
       const { started } = await trx
@@ -36,6 +37,11 @@ export async function claimNext(backend: SqlBackend, maxStarted: number | null):
       .where('status', '=', 'queued')
       .returningAll()
       .executeTakeFirst();
-    return row && toBuildRecord(row);
+    if (!row) return undefined;
+    // The caller gets the build args' values to run with; the store keeps only their names.
+    const { dropped } = await dropBuildArgs(trx, row);
+    return { build: toBuildRecord(row), dropped };
   });
+  if (claimed?.dropped) await backend.forget();
+  return claimed?.build;
 }

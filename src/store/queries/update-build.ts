@@ -1,20 +1,30 @@
+import type { Kysely, Transaction } from 'kysely';
 import type { BuildRecord } from '../../core/build.js';
 import { notFound } from '../../core/errors.js';
 import type { BuildPatch } from '../../core/store.js';
 import type { SqlBackend } from '../backend.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
-import type { BuildRowPatch } from '../schema.js';
+import type { BuildRow, BuildRowPatch, Database } from '../schema.js';
+import { dropBuildArgs } from './drop-build-args.js';
 
 export async function updateBuild(backend: SqlBackend, id: string, patch: BuildPatch): Promise<BuildRecord> {
-  const row = await backend.db
+  // Leaving the queue other than by a claim (a queued build canceled): build-arg values go too.
+  if (patch.status === undefined || patch.status === 'queued') return toBuildRecord(await update(backend.db, id, patch));
+  const { row, dropped } = await backend.db.transaction().execute(async (trx) => dropBuildArgs(trx, await update(trx, id, patch)));
+  if (dropped) await backend.forget();
+  return toBuildRecord(row);
+}
+
+async function update(db: Kysely<Database> | Transaction<Database>, id: string, patch: BuildPatch): Promise<BuildRow> {
+  const row = await db
     .updateTable('builds')
     .set({ ...toColumns(patch), updated_at: now() })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
   if (!row) throw notFound(`build ${id} not found`);
-  return toBuildRecord(row);
+  return row;
 }
 
 /** Only the keys the patch names: an absent key leaves the column alone, an explicit null clears it. */
