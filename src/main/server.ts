@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { checkExposure } from '../config/exposure.js';
 import type { Config } from '../core/config.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
@@ -20,6 +21,8 @@ export interface RunningServer {
 
 /** The server's composition root: config -> store -> build runner -> HTTP. */
 export async function createServer(config: Config, log: Logger): Promise<RunningServer> {
+  // Before anything is opened: a configuration that leaves a way around the API tokens never starts.
+  for (const warning of checkExposure(config)) log.warn(warning);
   const store = await openStore(config.database.url, { dataDir: config.paths.builds });
   // Embedded, every `started` build was this process's own. With a shared Postgres, agents' builds
   // are running elsewhere and must not be touched.
