@@ -58,6 +58,7 @@ export interface DeliveriesTable {
   result: string;
   build_id: string | null;
   received_at: string;
+  identity: string | null;
 }
 
 export type BuildRow = Selectable<BuildsTable>;

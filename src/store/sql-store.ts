@@ -6,7 +6,7 @@ import { claimNext } from './queries/claim-next.js';
 import { countByStatus } from './queries/count-by-status.js';
 import { createBuild } from './queries/create-build.js';
 import { deleteFinishedBefore } from './queries/delete-finished.js';
-import { listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
+import { findReplayed, listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
 import { failStarted } from './queries/fail-started.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
@@ -41,6 +41,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     recordDelivery: (d) => run('record a delivery', () => recordDelivery(backend, d)),
     updateDelivery: (id, patch) => run('update a delivery', () => updateDelivery(backend, id, patch)),
     listDeliveries: (q) => run('list deliveries', () => listDeliveries(backend, q)),
+    findReplayed: (id, identity, since) => run('look for a replayed delivery', () => findReplayed(backend, id, identity, since)),
     deleteFinishedBefore: (before) => run('delete old builds', () => deleteFinishedBefore(backend, before)),
     ping: () => run('answer a ping', () => ping(backend)),
     close: () => run('close', () => backend.close()),

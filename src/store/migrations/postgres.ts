@@ -1,5 +1,6 @@
 import type { MigrationProvider } from 'kysely';
 import { initialSchema } from './0001-init.js';
+import { deliveryIdentity } from './0002-delivery-identity.js';
 
 /**
  * Postgres migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -7,5 +8,9 @@ import { initialSchema } from './0001-init.js';
  * key and `id` is unique. `integer`, not `bigint`, because pg returns int8 as a string.
  */
 export const postgresMigrations: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_init': initialSchema((c) => c.primaryKey().generatedAlwaysAsIdentity()) }),
+  getMigrations: () =>
+    Promise.resolve({
+      '0001_init': initialSchema((c) => c.primaryKey().generatedAlwaysAsIdentity()),
+      '0002_delivery_identity': deliveryIdentity,
+    }),
 };

@@ -1,5 +1,6 @@
 import type { MigrationProvider } from 'kysely';
 import { initialSchema } from './0001-init.js';
+import { deliveryIdentity } from './0002-delivery-identity.js';
 
 /**
  * SQLite migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -7,5 +8,9 @@ import { initialSchema } from './0001-init.js';
  * `id` is unique, and is how every query finds a build.
  */
 export const sqliteMigrations: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_init': initialSchema((c) => c.primaryKey().autoIncrement()) }),
+  getMigrations: () =>
+    Promise.resolve({
+      '0001_init': initialSchema((c) => c.primaryKey().autoIncrement()),
+      '0002_delivery_identity': deliveryIdentity,
+    }),
 };
