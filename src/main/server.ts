@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger, LoggerOptions } from 'pino';
 import { checkExposure } from '../config/exposure.js';
 import type { Config } from '../core/config.js';
 import { createApp } from '../http/app.js';
@@ -20,7 +20,8 @@ export interface RunningServer {
 }
 
 /** The server's composition root: config -> store -> build runner -> HTTP. */
-export async function createServer(config: Config, log: Logger): Promise<RunningServer> {
+/** `logOptions` (masking) apply to the HTTP server's own log too. */
+export async function createServer(config: Config, log: Logger, logOptions: LoggerOptions = {}): Promise<RunningServer> {
   // Before anything is opened: a configuration that leaves a way around the API tokens never starts.
   for (const warning of checkExposure(config)) log.warn(warning);
   const store = await openStore(config.database.url, { dataDir: config.paths.builds });
@@ -54,7 +55,7 @@ export async function createServer(config: Config, log: Logger): Promise<Running
       scheduler,
       plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log }), webRoutes()],
     },
-    { level: 'warn' },
+    { ...logOptions, level: 'warn' },
   );
   return {
     app,
