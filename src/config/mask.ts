@@ -93,6 +93,24 @@ export function maskConnectionString(url: string): string {
   return password === undefined ? maskUrlPasswords(url) : maskUrlPasswords(url.replace(`:${password}@`, `:${MASK}@`));
 }
 
+/**
+ * Why a connection string cannot be used safely, or undefined: a password with an unencoded `/`, `#`
+ * or `?` is read by the driver as part of the host or path, so error messages would print pieces of
+ * it where no masking can recognise them. The answer never contains the password.
+ */
+export function connectionUrlProblem(url: string): string | undefined {
+  const written = connectionPassword(url);
+  if (written === undefined) return undefined;
+  let parsed: string;
+  try {
+    parsed = new URL(url).password;
+  } catch {
+    parsed = '';
+  }
+  if (decoded(parsed) === decoded(written)) return undefined;
+  return 'database.url: percent-encode the password (its / # ? characters, e.g. with encodeURIComponent); as written it would be read as part of the host';
+}
+
 /** The password of `scheme://user:password@host…`, read up to the last `@`. */
 function connectionPassword(url: string): string | undefined {
   const start = url.indexOf('://');
@@ -119,6 +137,14 @@ export function secretValues(config: Config): string[] {
   };
   collect(config, undefined, false);
   return [...found].filter((secret) => secret !== '');
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Logs may show a URL password percent-encoded (as written) or decoded (as sent). */
