@@ -6,11 +6,11 @@ type Json = Record<string, unknown>;
 export const REPLAY_WINDOW_MS = 60 * 60 * 1000;
 
 /**
- * What a delivery asks for, in the payload's own terms, for deliveries that ask for a build:
- * a push is its repository URL, ref and `before..after` (pushing a branch back to an earlier commit is a
- * new push), a tag creation its repository and tag, a "build please!" its pull request and comment id. The same signed
- * body sent again under a new X-GitHub-Delivery id has the same identity; undefined when the payload
- * names nothing that tells two requests apart.
+ * What a delivery asks for, in the payload's own terms, for deliveries that ask for a build: a push is
+ * its repository URL, ref and `before..after` (pushing a branch back to an earlier commit is a new
+ * push), a tag creation its repository and tag, a "build please!" its pull request and comment id.
+ * The same signed body sent again under a new X-GitHub-Delivery id has the same identity; undefined
+ * when the payload names nothing that tells two requests apart.
  */
 export function payloadIdentity(event: string, payload: Json, intent: WebhookIntent): string | undefined {
   switch (intent.kind) {
