@@ -42,7 +42,7 @@ function foreignReason(req: FastifyRequest, own: URL, route: string): string | u
   // Over plain http to a host name, browsers send neither Origin nor Sec-Fetch-* with an <img> or
   // <script> load, and a page can suppress Referer: a browser's GET that does not prove it comes from
   // Roger's own page is refused. Roger's UI queues builds with POST.
-  if (req.method === 'GET' && UNSAFE_GETS.has(route) && site === undefined && isBrowser(req)) return `GET ${route} from a browser`;
+  if (req.method !== 'POST' && UNSAFE_GETS.has(route) && site === undefined && isBrowser(req)) return `${req.method} ${route} from a browser`;
   return undefined;
 }
 

@@ -58,6 +58,9 @@ describe('requests a browser sends for another site', () => {
     const bare = await fetch(url, { headers: { 'user-agent': BROWSER_UA, accept: 'image/avif,image/webp,*/*' } });
     expect(bare.status).toBe(403);
     expect(((await bare.json()) as { message: string }).message).toContain('GET /api/build from a browser');
+    // Fastify answers HEAD with the GET handler: the same request, the same refusal.
+    const head = await fetch(url, { method: 'HEAD', headers: { 'user-agent': BROWSER_UA } });
+    expect(head.status).toBe(403);
     expect(await count()).toBe(before);
   });
 
