@@ -33,6 +33,9 @@ export interface Delivery {
   result: string;
   buildId: string | null;
   receivedAt: string;
+  /** What the payload itself asks for (event, repository, ref and commits, or comment id), when it asks
+   *  for a build: the same body replayed under a new delivery id has the same identity. */
+  identity?: string;
 }
 
 /**
@@ -66,6 +69,9 @@ export interface Store {
   /** Records a webhook delivery; false when that delivery id was seen before. */
   recordDelivery(d: Delivery): Promise<boolean>;
   updateDelivery(id: string, patch: Pick<Delivery, 'result' | 'buildId'>): Promise<void>;
+  /** The first delivery recorded before delivery `id` with the same identity and received at or after
+   *  `since`, not counting those that failed on Roger's side (`failed: …`); undefined when none. */
+  findReplayed(id: string, identity: string, since: string): Promise<Delivery | undefined>;
   listDeliveries(q: { limit: number }): Promise<Delivery[]>;
   /** Records one notification attempt. */
   recordNotification(a: NotificationAttempt): Promise<void>;

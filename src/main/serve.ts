@@ -1,13 +1,17 @@
 import pino from 'pino';
 import { loadConfig } from '../config/load.js';
-import { maskSecrets } from '../config/mask.js';
+import { createMasker, maskSecrets, maskUrlPasswords, secretValues } from '../config/mask.js';
 import { toError, isRogerError } from '../core/errors.js';
 import { parseCommandArgs } from './args.js';
+import { maskedLogOptions } from './log-options.js';
 import { createServer } from './server.js';
 
 /** `roger serve [--config FILE] [--host ADDR] [--port N]`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveCommand(args: string[]): Promise<number> {
-  const log = pino({ name: 'roger' });
+  // URL passwords are masked from the first line; the config's own secrets once it is read.
+  let mask: (text: string) => string = maskUrlPasswords;
+  const logOptions = maskedLogOptions(() => mask);
+  const log = pino({ name: 'roger', ...logOptions });
   try {
     const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' }, host: { type: 'string' }, port: { type: 'string', short: 'p' } }, false);
     const config = loadConfig({ file: values.config, env: process.env });
@@ -20,8 +24,10 @@ export async function serveCommand(args: string[]): Promise<number> {
       if (values.host === '') throw new Error('--host must name an address, e.g. 127.0.0.1 or 0.0.0.0');
       config.app.host = values.host;
     }
+    const secrets = createMasker(secretValues(config));
+    mask = (text) => secrets(maskUrlPasswords(text));
     log.info({ config: maskSecrets(config) }, 'configuration');
-    const server = await createServer(config, log);
+    const server = await createServer(config, log, logOptions);
     const address = await server.listen();
     log.info(`Roger running on port ${address.port}`);
     await new Promise<void>((resolve) => {

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger, LoggerOptions } from 'pino';
+import { checkExposure } from '../config/exposure.js';
+import { connectionUrlProblem } from '../config/mask.js';
+import { badInput } from '../core/errors.js';
 import type { Config } from '../core/config.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
@@ -19,7 +22,12 @@ export interface RunningServer {
 }
 
 /** The server's composition root: config -> store -> build runner -> HTTP. */
-export async function createServer(config: Config, log: Logger): Promise<RunningServer> {
+/** `logOptions` (masking) apply to the HTTP server's own log too. */
+export async function createServer(config: Config, log: Logger, logOptions: LoggerOptions = {}): Promise<RunningServer> {
+  // Before anything is opened: a configuration that leaves a way around the API tokens never starts.
+  for (const warning of checkExposure(config)) log.warn(warning);
+  const badUrl = config.database.url === null ? undefined : connectionUrlProblem(config.database.url);
+  if (badUrl !== undefined) throw badInput(badUrl);
   const store = await openStore(config.database.url, { dataDir: config.paths.builds });
   // Embedded, every `started` build was this process's own. With a shared Postgres, agents' builds
   // are running elsewhere and must not be touched.
@@ -56,7 +64,7 @@ export async function createServer(config: Config, log: Logger): Promise<Running
       scheduler,
       plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log }), webRoutes()],
     },
-    { level: 'warn' },
+    { ...logOptions, level: 'warn' },
   );
   return {
     app,

@@ -44,5 +44,6 @@ export function toDelivery(row: DeliveryRow): Delivery {
     result: row.result,
     buildId: row.build_id,
     receivedAt: row.received_at,
+    ...(row.identity !== null && { identity: row.identity }),
   };
 }

@@ -59,6 +59,7 @@ export interface DeliveriesTable {
   result: string;
   build_id: string | null;
   received_at: string;
+  identity: string | null;
 }
 
 /** One notification attempt; `ok` is 0 or 1 (SQLite has no boolean). */

@@ -6,7 +6,7 @@ import { claimNext } from './queries/claim-next.js';
 import { countByStatus } from './queries/count-by-status.js';
 import { createBuild } from './queries/create-build.js';
 import { deleteFinishedBefore } from './queries/delete-finished.js';
-import { listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
+import { findReplayed, listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
 import { failStarted } from './queries/fail-started.js';
 import { listNotifications, recordNotification } from './queries/notifications.js';
 import { listProjects } from './queries/list-projects.js';
@@ -44,6 +44,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     listDeliveries: (q) => run('list deliveries', () => listDeliveries(backend, q)),
     recordNotification: (a) => run('record a notification', () => recordNotification(backend, a)),
     listNotifications: (buildId) => run('list notifications', () => listNotifications(backend, buildId)),
+    findReplayed: (id, identity, since) => run('look for a replayed delivery', () => findReplayed(backend, id, identity, since)),
     deleteFinishedBefore: (before) => run('delete old builds', () => deleteFinishedBefore(backend, before)),
     ping: () => run('answer a ping', () => ping(backend)),
     close: () => run('close', () => backend.close()),

@@ -42,6 +42,8 @@ export function rewriteRepo(payload: Json, repoUrl: string): Json {
   return payload;
 }
 
+let nextCommentId = 1;
+
 /** A pull request comment saying `body` on PR `number` (the recorded comment is on an issue). */
 export function prComment(repoUrl: string, number: number, body = 'build please!'): Json {
   const p = rewriteRepo(issueComment(), repoUrl);
@@ -49,6 +51,8 @@ export function prComment(repoUrl: string, number: number, body = 'build please!
   issue.number = number;
   issue.pull_request = { url: `https://api.github.com/repos/x/y/pulls/${number}` };
   (p.comment as Json).body = body;
+  // Each call is a new comment: the same comment id twice is a replay.
+  (p.comment as Json).id = nextCommentId++;
   return p;
 }
 

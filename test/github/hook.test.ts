@@ -87,7 +87,8 @@ describe('POST /public/api/hooks/github with github.webhookSecret set', () => {
     const p = rewriteRepo(pushToMaster(), REPO);
     p.head_commit = { id: 'e'.repeat(40) };
     const first = await hook.post(await signed('push', p));
-    const second = await signed('push', p);
+    // Another push (from another parent) of the same commit: not a replay, but its build is queued already.
+    const second = await signed('push', { ...p, before: '1'.repeat(40) });
     const res = await hook.post(second);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ message: 'build already queued', id: first.body.id });
@@ -230,10 +231,10 @@ describe('POST /public/api/hooks/github with github.webhookSecret set', () => {
   });
 });
 
-describe('without github.webhookSecret (Roger accepted unsigned hooks)', () => {
+describe('without github.webhookSecret, with API tokens and github.allowUnsigned: true', () => {
   let hook: HookApp;
   beforeAll(async () => {
-    const { config } = testConfig('builds:\n  allowedSchemes: [https]\napp:\n  auth:\n    tokens: [api-token-1234]\n');
+    const { config } = testConfig('builds:\n  allowedSchemes: [https]\napp:\n  auth:\n    tokens: [api-token-1234]\ngithub:\n  allowUnsigned: true\n');
     hook = await startHookApp(config);
   });
   afterAll(() => hook.close());

@@ -38,4 +38,28 @@ describe.each(backendCases)('deliveries ($name)', (c) => {
     const missing = await store.updateDelivery('nope', { result: 'x', buildId: null }).catch((e: unknown) => e);
     expect(isRogerError(missing, 'not-found')).toBe(true);
   });
+
+  it('finds the first earlier delivery with the same identity inside the window, not failed ones', async () => {
+    const { store } = ctx();
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const since = at(60);
+    const d = (id: string, minutesAgo: number, identity: string | undefined, result = 'built'): Delivery => ({
+      ...delivery(id),
+      receivedAt: at(minutesAgo),
+      result,
+      ...(identity !== undefined && { identity }),
+    });
+    await store.recordDelivery(d('old', 90, 'push x'));
+    await store.recordDelivery(d('broken', 30, 'push x', 'failed: database unavailable'));
+    await store.recordDelivery(d('first', 20, 'push x'));
+    await store.recordDelivery(d('second', 10, 'push x'));
+    await store.recordDelivery(d('other', 5, 'push y'));
+    await store.recordDelivery(d('plain', 1, undefined));
+    expect((await store.findReplayed('second', 'push x', since))?.id).toBe('first');
+    expect((await store.findReplayed('first', 'push x', since))?.id).toBeUndefined();
+    expect(await store.findReplayed('other', 'push y', since)).toBeUndefined();
+    expect(await store.findReplayed('old', 'push x', at(120))).toBeUndefined();
+    expect((await store.listDeliveries({ limit: 1 }))[0]).not.toHaveProperty('identity');
+    expect((await store.listDeliveries({ limit: 2 }))[1]).toMatchObject({ id: 'other', identity: 'push y' });
+  });
 });

@@ -167,7 +167,7 @@ describe('the web UI on a server that requires an API token', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    const { file } = testConfig(`app:\n  auth:\n    tokens: [${token}]\n`);
+    const { file } = testConfig(`app:\n  auth:\n    tokens: [${token}]\ngithub:\n  webhookSecret: ui-hook-secret\n`);
     server = await startServer(file);
     browser = await openBrowser();
   });

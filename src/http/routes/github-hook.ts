@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { checkExposure } from '../../config/exposure.js';
 import type { Config } from '../../core/config.js';
 import { badInput } from '../../core/errors.js';
 import type { Store } from '../../core/store.js';
@@ -33,8 +34,10 @@ export function githubHookRoutes(deps: GitHubHookDeps): (app: FastifyInstance) =
   const { config, store, log } = deps;
   const api = deps.api ?? createGitHubApi({ apiUrl: config.github.apiUrl, token: config.auth.github });
   const secret = config.github.webhookSecret;
+  // Also here, for compositions other than createServer: tokens on /api are not undone by unsigned hooks.
+  checkExposure(config);
   if (!secret) log.warn('github.webhookSecret is not set: GitHub webhooks are accepted unsigned');
-  const delivery = { store, allowedSchemes: config.builds.allowedSchemes, wake: () => deps.wake(), api, log };
+  const delivery = { store, allowedSchemes: config.builds.allowedSchemes, wake: () => deps.wake(), api, log, repositories: config.github.repositories };
 
   return (app) => {
     app.removeAllContentTypeParsers();

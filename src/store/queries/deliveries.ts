@@ -16,6 +16,7 @@ export async function recordDelivery(backend: SqlBackend, d: Delivery): Promise<
       result: d.result,
       build_id: d.buildId,
       received_at: d.receivedAt,
+      identity: d.identity ?? null,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .executeTakeFirst();
@@ -43,4 +44,22 @@ export async function listDeliveries(backend: SqlBackend, q: { limit: number }):
     .limit(toLimit(q.limit))
     .execute();
   return rows.map(toDelivery);
+}
+
+/**
+ * The earliest delivery with this identity received since `since` and recorded before `id` (by arrival
+ * order, so of two replays arriving together exactly one, the first, builds).
+ */
+export async function findReplayed(backend: SqlBackend, id: string, identity: string, since: string): Promise<Delivery | undefined> {
+  const row = await backend.db
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('identity', '=', identity)
+    .where('received_at', '>=', since)
+    .where('seq', '<', (eb) => eb.selectFrom('deliveries').select('seq').where('id', '=', id))
+    .where('result', 'not like', 'failed:%')
+    .orderBy('seq', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toDelivery(row) : undefined;
 }

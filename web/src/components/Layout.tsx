@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
+import { api } from '../lib/api';
 import { auth, useAuth } from '../lib/auth';
+import { usePolled } from '../lib/hooks';
 import { Link, useLocation } from '../lib/router';
 
 function NavLink({ to, children, current }: { to: string; children: ReactNode; current: boolean }) {
@@ -54,6 +56,23 @@ export function Layout({ children }: { children: ReactNode }) {
       <main id="main" className="main" tabIndex={-1}>
         {children}
       </main>
+      <ServerFooter />
     </>
+  );
+}
+
+/** The server's own warnings (an open server, unsigned webhooks), on every page, checked every minute. */
+function ServerFooter() {
+  const { data } = usePolled('server', (signal) => api.server(signal), () => 60_000);
+  const warnings = data?.warnings ?? [];
+  if (warnings.length === 0) return null;
+  return (
+    <footer className="site-footer" data-testid="server-warnings">
+      {warnings.map((w) => (
+        <p key={w} className="notice notice-warn" role="note">
+          {w}
+        </p>
+      ))}
+    </footer>
   );
 }

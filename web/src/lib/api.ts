@@ -80,6 +80,8 @@ export const api = {
     json('/api/build', postJson(input)),
   cancel: (id: string): Promise<{ message: string }> => json(`/api/builds/${encodeURIComponent(id)}/cancel`, postJson({})),
   rebuild: (id: string): Promise<{ id: string }> => json(`/api/builds/${encodeURIComponent(id)}/rebuild`, postJson({})),
+  /** What the server says about itself: warnings for whoever runs it (e.g. that anyone may queue builds). */
+  server: async (signal?: AbortSignal): Promise<{ warnings: string[] }> => json('/api/server', { signal }),
   /** Checks a token before keeping it. */
   tryToken: async (token: string): Promise<boolean> => {
     const res = await fetch('/api/builds?limit=1', { headers: { authorization: `Bearer ${token}` } });
