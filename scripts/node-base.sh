@@ -67,6 +67,17 @@ LIST
 import_image() {
   local dir; dir=$(mktemp -d)
   tar -C "$dir" -xf "$ROOTFS_TAR"
+  # Current with the security suite, as the official images are when published; otherwise every image
+  # built on this base carries a second copy of each package an install upgrades.
+  say "apt-get upgrade in the rootfs"
+  cp /etc/resolv.conf "$dir/etc/resolv.conf"
+  printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"; chmod +x "$dir/usr/sbin/policy-rc.d"
+  if ! { chroot "$dir" apt-get update -qq && DEBIAN_FRONTEND=noninteractive chroot "$dir" apt-get upgrade -y -qq; } >"$CACHE/upgrade.log" 2>&1; then
+    rm -rf "$dir"; die "apt-get upgrade in the rootfs failed; see $CACHE/upgrade.log"
+  fi
+  chroot "$dir" apt-get clean
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir/usr/sbin/policy-rc.d" "$dir"/var/log/apt "$dir"/var/log/*.log
+  : >"$dir/etc/resolv.conf"
   local prefix; prefix=$(cd "$(dirname "$NODE_BIN")/.." && pwd)
   mkdir -p "$dir/usr/local/bin" "$dir/usr/local/lib/node_modules" "$dir/usr/local/include"
   cp "$(readlink -f "$NODE_BIN")" "$dir/usr/local/bin/node"
