@@ -37,7 +37,8 @@ async function freePort(): Promise<number> {
  * and listens on the config's app.port instead of `-p 6600:6600`.
  */
 describe('Roger in its container', () => {
-  const tag = `roger-test:${uniq()}`;
+  // A fixed tag keeps the image (and its layers, the next run's cache) between runs.
+  const tag = 'roger-test:local';
   const name = `ct-${uniq()}`;
   let image = '';
   let base = '';
@@ -57,7 +58,6 @@ describe('Roger in its container', () => {
   afterAll(async () => {
     for (const id of containers) await removeContainer(id);
     await git?.close();
-    await run('docker', ['rmi', '-f', tag]);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -40,11 +40,11 @@ async function must(cmd: string, args: string[], timeoutMs: number): Promise<str
  */
 export async function buildImage(tag: string): Promise<{ base: string; image: string }> {
   const base = (await must(join(ROOT, 'scripts', 'node-base.sh'), [], 20 * 60_000)).split('\n').pop() ?? '';
-  await must(
-    'docker',
-    ['build', '--network', 'host', '--build-arg', `NODE_IMAGE=${base}`, '--build-arg', 'ROGER_REVISION=test', '-t', tag, '.'],
-    30 * 60_000,
-  );
+  const build = ['build', '--network', 'host', '--build-arg', `NODE_IMAGE=${base}`, '--build-arg', 'ROGER_REVISION=test'];
+  // The build stage is tagged too: untagged, its layers are "dangling" and the engine's prune (which
+  // Roger's housekeeping runs) would throw away the compiled dependencies the next run reuses.
+  await must('docker', [...build, '--target', 'build', '-t', `${tag}-build-stage`, '.'], 30 * 60_000);
+  await must('docker', [...build, '-t', tag, '.'], 30 * 60_000);
   return { base, image: tag };
 }
 
