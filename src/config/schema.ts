@@ -70,6 +70,9 @@ export const fileSchema = z
         timeout: z.number().int().positive().max(604_800),
         // Projects one build.yml may list; more is refused before any build record is added.
         maxProjects: z.number().int().min(1).max(1000),
+        // Seconds running builds get to finish on SIGTERM before they are interrupted; keep it under the
+        // supervisor's own stop timeout (docker stop: 10 s) so the interruption is still recorded.
+        shutdownGrace: z.number().nonnegative().max(3600),
         allowedSchemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'expected a URL scheme such as https')).min(1),
         'retention-days': retention,
         retentionDays: retention,
@@ -122,6 +125,7 @@ export const configSchema = fileSchema.transform(
       retryAfter: raw.builds['retry-after'],
       timeout: raw.builds.timeout,
       maxProjects: raw.builds.maxProjects,
+      shutdownGrace: raw.builds.shutdownGrace,
       allowedSchemes: raw.builds.allowedSchemes,
       retentionDays: raw.builds['retention-days'] ?? raw.builds.retentionDays ?? null,
     },

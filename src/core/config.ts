@@ -36,6 +36,8 @@ export interface Config {
     timeout: number;
     /** Projects one build.yml may list. */
     maxProjects: number;
+    /** Seconds running builds get to finish on SIGTERM before they are interrupted. */
+    shutdownGrace: number;
     allowedSchemes: string[];
     /** Days finished builds and their logs are kept; null = forever. */
     retentionDays: number | null;

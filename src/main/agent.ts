@@ -26,7 +26,7 @@ export async function agentCommand(args: string[]): Promise<number> {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
-    await runner.scheduler.stop(30_000);
+    await runner.scheduler.stop(config.builds.shutdownGrace * 1000);
     await runner.notificationsSent(10_000);
     await store.close();
     return 0;

@@ -35,7 +35,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       process.once('SIGINT', resolve);
     });
     log.info('shutting down: no new requests, waiting for running builds');
-    await server.close();
+    await server.close(config.builds.shutdownGrace * 1000);
     log.info('stopped');
     return 0;
   } catch (err) {
