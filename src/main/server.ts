@@ -83,6 +83,10 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
       runner.logs.close();
       // Final commit statuses of the builds that just ended are still being sent (bounded retries).
       await runner.notificationsSent(10_000);
+      // A connection whose response never ends (a follower that went away mid-stream, a stalled client)
+      // would hold app.close() forever; after a short wait every connection left is cut.
+      const closed = await Promise.race([closing.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000).unref())]);
+      if (!closed) app.server.closeAllConnections();
       await closing;
       housekeeping.stop();
       if (embedded) await store.failStarted('interrupted: the server shut down while the build ran');

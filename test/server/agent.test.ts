@@ -34,7 +34,7 @@ describe.skipIf(!PG)('scale-out: an agent runs builds the server queued in a sha
     const repo = `file://${(await makeBareRepo(root, name, { Dockerfile: `FROM ${BASE}\nRUN echo on-the-agent\n`, 'build.yml': `${name}: {}\n` })).dir}`;
     const common = `database:\n  url: ${url.toString()}\n`;
     const server = await startServer(writeConfig(`${common}builds:\n  concurrent: 0\n  allowedSchemes: [file]\n`).file);
-    const agentConfig = writeConfig(`${common}builds:\n  concurrent: 1\n`).file;
+    const agentConfig = writeConfig(`${common}builds:\n  concurrent: 1\n  allowedSchemes: [file]\n`).file;
     const agent = spawn(ROGER, ['agent', '--config', agentConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     let agentOut = '';
     agent.stdout.on('data', (d: Buffer) => (agentOut += d.toString()));

@@ -116,6 +116,25 @@ describe('queue, concurrency and recovery', () => {
     }
   });
 
+  it('a follower that went away from a running build does not hold up shutdown; the build is interrupted', async () => {
+    const { file } = testConfig('builds:\n  allowedSchemes: [file]\n  shutdownGrace: 1\n');
+    const server = await startServer(file);
+    const id = (await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(slow)}&options[nocache]=true`)).body.id;
+    // The web UI on a running build's page, closed before the server stops.
+    await readUntil(`${server.url}/api/builds/${id}/log`, 'RUN sleep 60');
+    const started = Date.now();
+    expect(await server.stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const restarted = await startServer(file);
+    try {
+      const b = (await getJson<{ build: Build }>(`${restarted.url}/api/builds/${id}`)).body.build;
+      expect(b.status).toBe('failed');
+      expect(b.error).toMatch(/interrupted/);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
   it('a log follower of a build that will not run here does not hold up shutdown', async () => {
     const { file } = testConfig('builds:\n  concurrent: 0\n  allowedSchemes: [file]\n');
     const server = await startServer(file);
