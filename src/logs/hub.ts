@@ -8,6 +8,15 @@ import { createLineLog } from './line-log.js';
 
 /** How much of a log one read returns. */
 const PAGE_CHARS = 1024 * 1024;
+/**
+ * What one writer (a build's whole log: git, every image build, hooks, pushes) may store. The engine
+ * and git bound each step and each image build on their own; this bounds their sum, however many
+ * projects a build.yml lists.
+ */
+export const BUILD_LOG_LIMIT = 32 * 1024 * 1024;
+/** Past the limit, short lines still fit in this reserve, so a build's closing lines are kept. */
+const CLOSING_RESERVE = 256 * 1024;
+const CLOSING_LINE = 1024;
 
 export interface GroupLog extends BuildLog {
   /** Writes what is buffered to the store; resolves when it is there. */
@@ -18,6 +27,8 @@ export interface LogHubOptions {
   mask: (text: string) => string;
   /** How long a writer buffers lines before one store write. */
   flushMs?: number;
+  /** Characters one writer may store; default BUILD_LOG_LIMIT. */
+  logLimit?: number;
   /** How often a followed group is checked for what other processes (agents) wrote. */
   pollMs?: number;
   /** Limits on open follows; see FollowLimits. */
@@ -65,8 +76,22 @@ export class LogHub {
         .catch(() => undefined);
       return chain;
     };
+    const limit = this.opts.logLimit ?? BUILD_LOG_LIMIT;
+    let stored = 0;
+    let reserve = CLOSING_RESERVE;
+    let truncated = false;
     const lines = createLineLog(
       (line) => {
+        stored += line.length;
+        if (stored > limit) {
+          if (!truncated) {
+            truncated = true;
+            const mb = Math.round(limit / 1024 / 1024);
+            buffer += `${new Date().toISOString()} log truncated: more than ${mb} MB in this build; only short lines are kept from here on\n`;
+          }
+          if (line.length > CLOSING_LINE || line.length > reserve) return;
+          reserve -= line.length;
+        }
         buffer += line;
         if (buffer.length > 64 * 1024) void flush();
         else timer ??= setTimeout(() => void flush(), this.opts.flushMs ?? 200);

@@ -43,3 +43,26 @@ describe('LogHub', () => {
     await store.close();
   });
 });
+
+describe('a build log as a whole', () => {
+  it('stores at most the build log limit, whatever writes it, and keeps the closing lines', async () => {
+    const store = await openStore('sqlite::memory:', { dataDir: '/nonexistent' });
+    const limit = 2 * 1024 * 1024;
+    const hub = new LogHub(store, { mask: (t) => t, logLimit: limit });
+    const writer = hub.writer('g-cap');
+    // git's lines, then an image build's, each within its own budget, together over the build's.
+    const line = 'remote: '.padEnd(4_000, 'x');
+    for (let i = 0; i < 400; i++) writer.write(line);
+    for (let i = 0; i < 400; i++) writer.write(`Step ${i}: `.padEnd(4_000, 'y'));
+    writer.write('PASSED app 127.0.0.1:5000/app:latest in 1.0s');
+    writer.write('Build passed in 1.0s');
+    await writer.flush();
+    const text = await store.readLog('g-cap', 0, 10 * limit);
+    expect(text.length).toBeLessThan(limit + 300 * 1024);
+    expect(text.match(/log truncated: more than 2 MB in this build/g)).toHaveLength(1);
+    expect(text).toContain('PASSED app 127.0.0.1:5000/app:latest');
+    expect(text.trimEnd().endsWith('Build passed in 1.0s')).toBe(true);
+    expect(text).not.toContain('Step 399');
+    await store.close();
+  });
+});
