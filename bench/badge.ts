@@ -42,7 +42,7 @@ async function run(label: string, url: string): Promise<void> {
       repo,
       branch: hot ? (i === 0 ? 'rare' : 'main') : (BRANCHES[i % BRANCHES.length] ?? 'main'),
       status: STATUSES[i % STATUSES.length] ?? 'passed',
-      trigger: 'api',
+      trigger: 'api' as const,
       options: '{}',
       created_at: now,
       updated_at: now,

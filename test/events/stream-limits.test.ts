@@ -114,6 +114,16 @@ describe('GET /api/events limits', () => {
     fresh.close();
   });
 
+  it('ends open streams when the server closes instead of holding the close', { timeout: 8000 }, async () => {
+    const s = await startStreams({});
+    const clients = await Promise.all([1, 2, 3].map(() => rawStream(s.url)));
+    const ended = clients.map((c) => new Promise<void>((r) => c.res.resume().once('end', () => r())));
+    const t0 = Date.now();
+    await s.close();
+    await Promise.all(ended);
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
   it('holds 1,000 open streams with bounded memory and reaches every one', async () => {
     const s = await startStreams({ maxClients: 1000 });
     running = s;
