@@ -50,3 +50,45 @@ export function buildEvents(listeners: readonly BuildListener[], onError: (err: 
     skipped: (e) => emit('skipped', e),
   };
 }
+
+/** What happened to a build, as live viewers (the UI's event stream) learn of it. */
+export type BuildChange = 'created' | 'started' | 'finished' | 'skipped';
+
+export type BuildChangeHandler = (change: BuildChange, build: BuildRecord) => void;
+
+/**
+ * This process's build changes for whoever watches live. Builds that agents run in other processes
+ * never pass through it: watchers still poll now and then for those.
+ */
+export interface BuildFeed {
+  publish(change: BuildChange, build: BuildRecord): void;
+  /** Returns the unsubscribe. */
+  subscribe(handler: BuildChangeHandler): () => void;
+}
+
+/** Synchronous fan-out; a handler that throws does not keep a change from the others. */
+export function buildFeed(onError: (err: unknown) => void = () => undefined): BuildFeed {
+  const handlers = new Set<BuildChangeHandler>();
+  return {
+    publish(change, build) {
+      for (const h of handlers) {
+        try {
+          h(change, build);
+        } catch (err) {
+          onError(err);
+        }
+      }
+    },
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+  };
+}
+
+/** The runner's started, finished and skipped events, passed on to a feed. */
+export const feedListener = (feed: BuildFeed): BuildListener => ({
+  started: ({ build }) => feed.publish('started', build),
+  finished: ({ build }) => feed.publish('finished', build),
+  skipped: ({ build }) => feed.publish('skipped', build),
+});

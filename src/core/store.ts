@@ -52,6 +52,9 @@ export interface Store {
   listGroup(groupId: string): Promise<BuildRecord[]>;
   /** Projects with their latest build, most recently built first. */
   listProjects(q: { limit: number }): Promise<ProjectSummary[]>;
+  /** The newest queued, started, passed or failed build of a project (`<repo>__<project>`), on
+   *  `branch` when given; canceled and skipped builds are passed over. Indexed (badges). */
+  latestBuild(project: string, branch?: string): Promise<BuildRecord | undefined>;
   updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
   /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
   addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;

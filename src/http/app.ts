@@ -8,6 +8,7 @@ import { bearerAuth, tokenCheck } from './auth.js';
 import { errorHandler } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { originGuard } from './origin.js';
+import { badgeRoutes } from './routes/badge.js';
 import { buildRoutes } from './routes/build.js';
 import { buildsRoutes } from './routes/builds.js';
 import { configRoutes } from './routes/config.js';
@@ -38,6 +39,8 @@ export async function createApp(deps: AppDeps, logger: FastifyServerOptions['log
     routerOptions: {
       // Roger's clients send options[nocache]=true; qs understands brackets. Depth and sizes are bounded.
       querystringParser: (s) => qs.parse(s, { depth: 3, arrayLimit: 20, parameterLimit: 200 }),
+      // A badge's project id is a whole repository URL plus the project's name.
+      maxParamLength: 2048,
     },
     return503OnClosing: true,
     ...timeoutOptions(deps.timeouts),
@@ -51,6 +54,7 @@ export async function createApp(deps: AppDeps, logger: FastifyServerOptions['log
     buildRoutes(api, deps);
     buildsRoutes(api, deps);
     projectsRoutes(api, deps);
+    badgeRoutes(api, deps);
     configRoutes(api, deps);
     healthRoutes(api, deps, authorized);
   });

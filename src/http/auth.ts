@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BADGE_ROUTE } from './routes/badge.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -22,13 +23,14 @@ export function tokenCheck(tokens: string[]): TokenCheck {
 /**
  * `app.auth.tokens`: when any are configured, every /api route needs `Authorization: Bearer TOKEN`,
  * and so does /metrics when `app.auth.metrics` is true. /public/* (webhooks carry their own signature)
- * and /healthz stay open; /healthz then tells details only to a caller with a token.
+ * and /healthz stay open; /healthz then tells details only to a caller with a token. So does a project's
+ * badge (exactly that route): a README shows it to anyone, and it tells one status word.
  */
 export function bearerAuth(check: TokenCheck, opts: { metrics: boolean }) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // The matched route, not the raw URL: an encoded path (/%61pi/...) must not slip past the check.
     const route = req.routeOptions.url ?? req.url;
-    const guarded = route.startsWith('/api') || (opts.metrics && route === '/metrics');
+    const guarded = (route.startsWith('/api') && route !== BADGE_ROUTE) || (opts.metrics && route === '/metrics');
     if (!guarded || check(req)) return;
     await reply.code(401).header('www-authenticate', 'Bearer realm="roger"').send({ message: 'a valid API token is required' });
   };

@@ -4,8 +4,11 @@ import { checkExposure } from '../config/exposure.js';
 import { connectionUrlProblem } from '../config/mask.js';
 import { badInput } from '../core/errors.js';
 import type { Config } from '../core/config.js';
+import { buildFeed, feedListener, type BuildFeed } from '../core/events.js';
+import type { Store } from '../core/store.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
+import { eventsRoutes } from '../http/routes/events.js';
 import { githubHookRoutes } from '../http/routes/github-hook.js';
 import { webRoutes } from '../http/routes/web.js';
 import type { Scheduler } from '../queue/scheduler.js';
@@ -28,7 +31,8 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
   for (const warning of checkExposure(config)) log.warn(warning);
   const badUrl = config.database.url === null ? undefined : connectionUrlProblem(config.database.url);
   if (badUrl !== undefined) throw badInput(badUrl);
-  const store = await openStore(config.database.url, { dataDir: config.paths.builds });
+  const feed = buildFeed((err) => log.error({ err }, 'a live build event could not be sent'));
+  const store = announcingCreated(await openStore(config.database.url, { dataDir: config.paths.builds }), feed);
   // Embedded, every `started` build was this process's own. With a shared Postgres, agents' builds
   // are running elsewhere and must not be touched.
   const embedded = !config.database.url?.startsWith('postgres');
@@ -50,6 +54,7 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
         },
         skipped: ({ build }) => metrics.observe(build),
       },
+      feedListener(feed),
     ],
   });
   const housekeeping = startHousekeeping({ store, engine: runner.engine, config, log, running: () => runner.scheduler.runningCount });
@@ -62,7 +67,7 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
       engine: runner.engine,
       metrics,
       scheduler,
-      plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log }), webRoutes()],
+      plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log }), webRoutes(), eventsRoutes(feed)],
     },
     { ...logOptions, level: 'warn' },
   );
@@ -91,6 +96,23 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
       housekeeping.stop();
       if (embedded) await store.failStarted('interrupted: the server shut down while the build ran');
       await store.close();
+    },
+  };
+}
+
+/** Every way a build is created (API, webhook, rebuild, a group's siblings) goes through the store. */
+function announcingCreated(store: Store, feed: BuildFeed): Store {
+  return {
+    ...store,
+    async createBuild(b) {
+      const result = await store.createBuild(b);
+      if (result.created) feed.publish('created', result.build);
+      return result;
+    },
+    async addSiblings(groupId, projects) {
+      const siblings = await store.addSiblings(groupId, projects);
+      for (const build of siblings) feed.publish('created', build);
+      return siblings;
     },
   };
 }

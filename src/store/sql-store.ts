@@ -9,6 +9,7 @@ import { deleteFinishedBefore } from './queries/delete-finished.js';
 import { findReplayed, listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
 import { failStarted } from './queries/fail-started.js';
 import { listNotifications, recordNotification } from './queries/notifications.js';
+import { latestBuild } from './queries/latest-build.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
 import { getBuild, listBuilds, listGroup } from './queries/read-builds.js';
@@ -32,6 +33,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     listBuilds: (q) => run('list builds', () => listBuilds(backend, q)),
     listGroup: (groupId) => run('list a build group', () => listGroup(backend, groupId)),
     listProjects: (q) => run('list projects', () => listProjects(backend, q)),
+    latestBuild: (project, branch) => run('read a project\'s latest build', () => latestBuild(backend, project, branch)),
     updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
     claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),

@@ -101,4 +101,19 @@ export const api = {
       onText(value);
     }
   },
+  /** The server's build events (`text/event-stream`), read with fetch so the token goes in a header, never the URL. */
+  async followEvents(onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const res = await send('/api/events', { signal, headers: { accept: 'text/event-stream' } });
+    if (!res.ok || !res.body) throw new ApiError(res.status, `could not open the event stream (${res.status})`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      onText(value);
+    }
+  },
 };
+
+/** Where a project's status badge is served; `name` is Roger's `<repo>__<project>` id. */
+export const badgeUrl = (origin: string, name: string, branch: string): string =>
+  `${origin}/api/projects/${encodeURIComponent(name)}/badge.svg${branch ? `?branch=${encodeURIComponent(branch)}` : ''}`;

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { ErrorNotice, Empty, Loading } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { BuildDuration, TimeAgo } from '../components/Time';
 import { api } from '../lib/api';
+import { useBuildEvents } from '../lib/events';
 import { shortSha, shortTag } from '../lib/format';
 import { useNow, usePolled, useTitle } from '../lib/hooks';
 import { Link, buildPath, navigate } from '../lib/router';
@@ -12,6 +13,8 @@ const PAGE = 50;
 /** While something is queued or running the list refreshes quickly; otherwise it still notices new builds. */
 const ACTIVE_MS = 2000;
 const IDLE_MS = 10_000;
+/** With the event stream open, changes arrive at once; a slow poll still catches agents' builds. */
+const LIVE_MS = 15_000;
 
 const FILTERS: { value: string; label: string }[] = [{ value: '', label: 'All' }, ...STATUSES.map((s) => ({ value: s, label: s }))];
 
@@ -53,24 +56,27 @@ function BuildRow({ build, now }: { build: Build; now: number }) {
 export function BuildsPage({ status }: { status: string }) {
   const [limit, setLimit] = useState(PAGE);
   const now = useNow(1000);
+  const reload = useRef<() => void>(() => undefined);
+  const live = useBuildEvents(() => reload.current());
   const builds = usePolled(
     // The limit is not part of the key: "Show more" keeps the rows on screen while it loads.
     `builds:${status}`,
     (signal) => api.builds({ limit, status: status || undefined }, signal),
-    (data) => (data?.some((b) => isActive(b.status)) ? ACTIVE_MS : IDLE_MS),
+    (data) => (live ? LIVE_MS : data?.some((b) => isActive(b.status)) ? ACTIVE_MS : IDLE_MS),
   );
+  reload.current = builds.reload;
   useTitle('Builds');
   const active = builds.data?.filter((b) => isActive(b.status)).length ?? 0;
 
   return (
     <>
-      <div className="page-head">
+      <div className="page-head" data-live={live}>
         <div>
           <h1>Builds</h1>
           <p className="muted page-sub" aria-live="polite">
             {active > 0 ? (
               <>
-                <span className="live-dot" aria-hidden="true" /> {active} in progress · refreshing every 2s
+                <span className="live-dot" aria-hidden="true" /> {active} in progress · {live ? 'live' : 'refreshing every 2s'}
               </>
             ) : (
               'Newest first'

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { ErrorNotice, Empty, Loading } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { TimeAgo } from '../components/Time';
-import { api } from '../lib/api';
+import { api, badgeUrl } from '../lib/api';
+import { useBuildEvents } from '../lib/events';
 import { shortTag } from '../lib/format';
 import { useNow, usePolled, useTitle } from '../lib/hooks';
 import { Link, buildPath } from '../lib/router';
@@ -11,11 +12,15 @@ import { isActive } from '../lib/types';
 export function ProjectsPage() {
   const now = useNow(5000);
   const [filter, setFilter] = useState('');
+  const reload = useRef<() => void>(() => undefined);
+  const live = useBuildEvents(() => reload.current());
   const projects = usePolled(
     'projects',
     (signal) => api.projects(500, signal),
-    (data) => (data?.some((p) => isActive(p.latest_build.status)) ? 2000 : 15_000),
+    // With the event stream open, changes arrive at once; the slow poll still catches agents' builds.
+    (data) => (!live && data?.some((p) => isActive(p.latest_build.status)) ? 2000 : 15_000),
   );
+  reload.current = projects.reload;
   useTitle('Projects');
   const needle = filter.trim().toLowerCase();
   const shown = projects.data?.filter((p) => !needle || p.alias.toLowerCase().includes(needle) || p.name.toLowerCase().includes(needle));
@@ -72,6 +77,7 @@ export function ProjectsPage() {
                       </span>
                     </td>
                     <td data-label="Latest build">
+                      <img className="project-badge" src={badgeUrl('', p.name, b.branch)} alt={`build status of ${p.alias} on ${b.branch || 'its default branch'}`} height={20} />
                       <Link to={buildPath(b.id)} className="badge-link" aria-label={`Latest build of ${p.alias}: ${b.status}`}>
                         <StatusBadge status={b.status} />
                       </Link>
@@ -82,6 +88,7 @@ export function ProjectsPage() {
                       <TimeAgo iso={b.created_at} now={now} />
                     </td>
                     <td className="cell-actions">
+                      <CopyBadge name={p.name} branch={b.branch} alias={p.alias} />
                       <Link to={`/new?${new URLSearchParams({ repo: b.repo, branch: b.branch })}`} className="button button-small">
                         Build again…
                       </Link>
@@ -94,5 +101,29 @@ export function ProjectsPage() {
         </div>
       )}
     </>
+  );
+}
+
+/** Copies Markdown for a README: the branch's badge, linking to Roger. Where the clipboard is out of
+ *  reach (a page served over plain http), the Markdown is shown to copy by hand. */
+function CopyBadge({ name, branch, alias }: { name: string; branch: string; alias: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    const origin = window.location.origin;
+    const markdown = `[![build status](${badgeUrl(origin, name, branch)})](${origin}/)`;
+    const done = () => {
+      setCopied(true);
+      window.setTimeout(() => setCopied(false), 2000);
+    };
+    if (!navigator.clipboard) {
+      window.prompt('Badge Markdown', markdown);
+      return;
+    }
+    navigator.clipboard.writeText(markdown).then(done, () => window.prompt('Badge Markdown', markdown));
+  };
+  return (
+    <button type="button" className="button button-small" onClick={copy} aria-label={`Copy badge Markdown for ${alias}`} data-badge-markdown>
+      {copied ? 'Copied' : 'Copy badge'}
+    </button>
   );
 }
