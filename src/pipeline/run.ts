@@ -58,7 +58,7 @@ export async function runPipeline(
     // after the workspace they build from is removed.
     const settled = await settleLimited(planned, deps.config.builds.concurrent, async (p) => {
       const log = many ? prefixed(req.log, `[${p.project.name}]`) : req.log;
-      const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, log, signal });
+      const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, repo: req.repo, log, signal });
       await listener.onProjectEnd?.(result);
       return result;
     });
