@@ -36,7 +36,13 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommi
       ? `No ${BUILD_FILE}: building one project, ${buildFile.projects[0]?.name}`
       : `${BUILD_FILE}: ${buildFile.projects.map((p) => p.name).join(', ')}`,
   );
-  return { dir, ref, defaultBranch, commit, buildFile };
+  const co: CheckedOut = { dir, ref, defaultBranch, commit, buildFile };
+  if (buildFile.projects.some((p) => p.tags !== undefined || p.autoTag === true)) {
+    const remote = await git.refs(req.repo, { token, signal: req.signal });
+    const known = req.options.webhook?.refType;
+    co.refs = { refType: known ?? (remote.branches.includes(ref) || !remote.tags.includes(ref) ? 'branch' : 'tag'), tags: remote.tags };
+  }
+  return co;
 }
 
 /**

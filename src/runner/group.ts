@@ -72,6 +72,7 @@ export class BuildGroup {
         project: projectId(this.build.repo, p.project.name),
         branch: co.ref,
         tag: p.image,
+        ...(p.images.length > 1 && { tags: p.images }),
         commit: co.commit.sha,
         author: co.commit.author,
       });

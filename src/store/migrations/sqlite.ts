@@ -2,6 +2,7 @@ import type { MigrationProvider } from 'kysely';
 import { initialSchema } from './0001-init.js';
 import { notificationsTable } from './0002-notifications.js';
 import { deliveryIdentity } from './0003-delivery-identity.js';
+import { buildTags } from './0004-build-tags.js';
 
 /**
  * SQLite migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -14,5 +15,6 @@ export const sqliteMigrations: MigrationProvider = {
       '0001_init': initialSchema((c) => c.primaryKey().autoIncrement()),
       '0002_notifications': notificationsTable((c) => c.primaryKey().autoIncrement()),
       '0003_delivery_identity': deliveryIdentity,
+      '0004_build_tags': buildTags,
     }),
 };
