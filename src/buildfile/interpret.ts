@@ -20,6 +20,8 @@ function toProject(name: string, parsed: ParsedProject): Project {
   if (parsed.dockerfile) project.dockerfile = parsed.dockerfile;
   project.afterBuild = parsed['after-build'] ?? [];
   project.notify = parsed.notify ?? [];
+  if (parsed.tags && parsed.tags.length > 0) project.tags = parsed.tags;
+  if (parsed.auto_tag) project.autoTag = true;
   project.publish = (parsed.publish ?? []).map((p) => {
     const target: PublishTarget = { to: p.to, copy: p.copy, bucket: p.bucket };
     if (p.bucketPath !== null && p.bucketPath !== undefined) target.bucketPath = p.bucketPath;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONTEXT, REPOSITORY, checkImagePath, checkRelativeFile, checkRelativePath, type Checked } from './paths.js';
 import { patternProblem } from './patterns.js';
+import { templateProblem } from '../pipeline/tag.js';
 
 /** A string checked (and normalised) by one of the path checks; a refusal becomes a zod issue. */
 const checked = (check: (value: string) => Checked) =>
@@ -42,6 +43,11 @@ const build = z
   })
   .strict();
 
+const tagTemplate = z.string().min(1).superRefine((value, ctx) => {
+  const problem = templateProblem(value);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
+
 /** Every optional key also accepts an empty value (`notify:`), meaning "not set". */
 export const projectSchema = z.preprocess(
   (value) => value ?? {},
@@ -55,6 +61,8 @@ export const projectSchema = z.preprocess(
       notify: z.array(text).nullish(),
       publish: z.array(publish).nullish(),
       dockerfile: checked((value) => checkRelativeFile(value, CONTEXT)).nullish(),
+      tags: z.array(tagTemplate).max(50).nullish(),
+      auto_tag: z.boolean().nullish(),
     })
     .strict(),
 );
@@ -79,5 +87,5 @@ export type ParsedSettings = z.output<typeof settingsSchema>;
 /** Every key the schemas know, for "did you mean" hints. */
 export const KNOWN_KEYS: readonly string[] = [
   'dockerfilePath', 'registry', 'revfile', 'build', 'after-build', 'notify', 'publish', 'dockerfile',
-  'extract', 'to', 'copy', 'bucket', 'bucketPath', 'command', 'matching', 'branches', 'patterns', 'tags',
+  'extract', 'to', 'copy', 'bucket', 'bucketPath', 'command', 'matching', 'branches', 'patterns', 'tags', 'auto_tag',
 ];

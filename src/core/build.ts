@@ -42,6 +42,8 @@ export interface BuildRecord {
   status: BuildStatus;
   /** Image reference once known: `<registry>/<project>:<tag>` (Roger's `tag`). */
   tag: string | null;
+  /** Every image reference pushed, `tag` first; set only when build.yml's `tags:`/`auto_tag:` add more. */
+  tags?: string[];
   /** Commit sha: given by a webhook up front, else resolved at checkout. */
   commit: string | null;
   author: string | null;

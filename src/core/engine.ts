@@ -22,6 +22,8 @@ export interface ImageBuildRequest {
   nocache?: boolean;
   buildargs?: Record<string, string>;
   target?: string;
+  /** Labels the engine adds to the image; they override the Dockerfile's own LABELs of the same key. */
+  labels?: Record<string, string>;
   log: BuildLog;
   signal?: AbortSignal;
 }

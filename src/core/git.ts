@@ -29,4 +29,11 @@ export interface Git {
   checkout(req: CheckoutRequest): Promise<Commit>;
   /** The remote's default branch (HEAD symref), or undefined when the remote does not say. */
   defaultBranch(url: string, opts?: { token?: string; signal?: AbortSignal }): Promise<string | undefined>;
+  /** The remote's branch and tag names (`git ls-remote --heads --tags`). */
+  refs(url: string, opts?: { token?: string; signal?: AbortSignal }): Promise<RemoteRefs>;
+}
+
+export interface RemoteRefs {
+  branches: string[];
+  tags: string[];
 }

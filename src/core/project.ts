@@ -25,6 +25,10 @@ export interface Project {
   afterBuild: string[];
   notify: string[];
   publish: PublishTarget[];
+  /** `tags:` templates, pushed besides Roger's own tag; absent = Roger's tag alone. */
+  tags?: string[];
+  /** `auto_tag:` on a semver git tag, also push major, major.minor and (for the highest release) latest. */
+  autoTag?: boolean;
 }
 
 /** Webhook matching rules (settings.matching). Absent = everything builds. */

@@ -13,7 +13,7 @@ export interface NewBuild {
 export type BuildPatch = Partial<
   Pick<
     BuildRecord,
-    'project' | 'branch' | 'status' | 'tag' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs'
+    'project' | 'branch' | 'status' | 'tag' | 'tags' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs'
   >
 >;
 

@@ -28,6 +28,7 @@ function buildOptions(req: ImageBuildRequest, tag: string | undefined): Dockerod
   if (req.nocache !== undefined) opts.nocache = req.nocache;
   if (req.buildargs && Object.keys(req.buildargs).length > 0) opts.buildargs = req.buildargs;
   if (req.target) opts.target = req.target;
+  if (req.labels && Object.keys(req.labels).length > 0) opts.labels = req.labels;
   if (req.signal) opts.abortSignal = req.signal;
   return opts;
 }

@@ -258,3 +258,57 @@ export function baseImages(dockerfileText: string, buildargs: Record<string, str
   }
   return images;
 }
+
+/**
+ * LABEL's words: split on whitespace outside quotes, quotes kept, so `a="b c"` stays whole. A scan,
+ * not a regex: alternations of quoted runs backtrack for minutes over an unterminated quote.
+ */
+function labelWords(args: string, escape: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let quote: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const c = args[i] ?? '';
+    if (c === escape && quote !== "'" && i + 1 < args.length) {
+      word += c + (args[i + 1] ?? '');
+      i++;
+    } else if (quote !== undefined) {
+      word += c;
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      word += c;
+      quote = c;
+    } else if (/\s/.test(c)) {
+      if (word !== '') words.push(word);
+      word = '';
+    } else {
+      word += c;
+    }
+  }
+  if (word !== '') words.push(word);
+  return words;
+}
+
+/**
+ * The label keys any LABEL line of the Dockerfile sets, in any stage: `LABEL k=v k2="v 2"` and the
+ * legacy `LABEL k v`. Counting every stage errs on the side of the Dockerfile's own labels winning.
+ */
+export function labelKeys(dockerfileText: string): Set<string> {
+  const keys = new Set<string>();
+  const { list, escape } = instructions(dockerfileText);
+  for (const { keyword, args } of list) {
+    if (keyword !== 'LABEL') continue;
+    const words = labelWords(args, escape);
+    const first = words[0];
+    if (first === undefined) continue;
+    if (!first.includes('=')) {
+      keys.add(unquote(first));
+      continue;
+    }
+    for (const word of words) {
+      const eq = word.indexOf('=');
+      if (eq > 0) keys.add(unquote(word.slice(0, eq)));
+    }
+  }
+  return keys;
+}

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckoutRequest, Commit, Git } from '../core/git.js';
+import type { CheckoutRequest, Commit, Git, RemoteRefs } from '../core/git.js';
 import { COMMIT_LOG_ARGS, parseCommit } from './commit.js';
 import { authHeader, gitEnv } from './env.js';
 import { localFailure, remoteFailure } from './failure.js';
@@ -49,13 +49,21 @@ export function createGit(opts: GitOptions = {}): Git {
     url: string,
     o: { token?: string; signal?: AbortSignal } = {},
   ): Promise<string | undefined> {
+    return parseHeadSymref(await lsRemote(url, ['--symref', '--', url, 'HEAD'], o));
+  }
+
+  async function refs(url: string, o: { token?: string; signal?: AbortSignal } = {}): Promise<RemoteRefs> {
+    return parseRefs(await lsRemote(url, ['--heads', '--tags', '--refs', '--', url], o));
+  }
+
+  async function lsRemote(url: string, args: string[], o: { token?: string; signal?: AbortSignal }): Promise<string> {
     checkRepoUrl(url, [...protocols]);
     const env = gitEnv(process.env, { protocols, url, token: o.token });
     // An empty private directory as cwd: ls-remote would otherwise read the config of any
     // repository it found around the server's working directory.
     const cwd = await mkdtemp(join(tmpdir(), 'roger-ls-remote-'));
     try {
-      const res = await runGit(binary, ['ls-remote', '--symref', '--', url, 'HEAD'], {
+      const res = await runGit(binary, ['ls-remote', ...args], {
         cwd,
         env,
         signal: o.signal,
@@ -63,13 +71,24 @@ export function createGit(opts: GitOptions = {}): Git {
         captureStdout: true,
       });
       if (res.code !== 0) throw remoteFailure(redactUrl(url), res.stderr);
-      return parseHeadSymref(res.stdout);
+      return res.stdout;
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
   }
 
-  return { checkout, defaultBranch };
+  return { checkout, defaultBranch, refs };
+}
+
+/** `<sha>\trefs/heads/<name>` and `<sha>\trefs/tags/<name>` lines -> the names. */
+export function parseRefs(lsRemote: string): RemoteRefs {
+  const found: RemoteRefs = { branches: [], tags: [] };
+  for (const line of lsRemote.split('\n')) {
+    const ref = line.split('\t')[1];
+    if (ref?.startsWith('refs/heads/')) found.branches.push(ref.slice('refs/heads/'.length));
+    else if (ref?.startsWith('refs/tags/')) found.tags.push(ref.slice('refs/tags/'.length));
+  }
+  return found;
 }
 
 /** `ref: refs/heads/main\tHEAD` -> `main`; undefined when the remote does not name its HEAD. */

@@ -13,6 +13,7 @@ export function renderBuild(b: BuildRecord): Record<string, unknown> {
     branch: b.branch,
     status: b.status,
     tag: b.tag,
+    tags: b.tags ?? (b.tag === null ? [] : [b.tag]),
     created_at: b.createdAt,
     updated_at: b.updatedAt,
     repo: b.repo,

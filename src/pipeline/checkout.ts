@@ -14,7 +14,7 @@ const BUILD_FILE = 'build.yml';
 const MAX_BUILD_FILE = MAX_BUILDFILE_BYTES;
 
 /** Stage 1: fetch the ref, learn the commit (told to `onCommit` at once), read build.yml. */
-export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommit?: (commit: Commit) => void): Promise<CheckedOut> {
+export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommit?: (commit: Commit, ref: string) => void): Promise<CheckedOut> {
   const { git, config } = deps;
   const token = githubTokenFor(req.repo, config);
   // The default branch decides the `latest` tag; when the ref is known it is asked in parallel with the fetch.
@@ -26,7 +26,7 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommi
     git.checkout({ url: req.repo, ref, dir, token, log: req.log, signal: req.signal }),
     asking,
   ]);
-  onCommit?.(commit);
+  onCommit?.(commit, ref);
   req.log.write(`Checked out ${commit.sha.slice(0, 12)} by ${commit.author}: ${firstLine(commit.message)}`);
   // A build.yml symlinked to a file outside the checkout must not be read (its content would reach the log).
   const text = await readBuildFile(await resolveInside(dir, BUILD_FILE, { label: BUILD_FILE }));
@@ -36,7 +36,13 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommi
       ? `No ${BUILD_FILE}: building one project, ${buildFile.projects[0]?.name}`
       : `${BUILD_FILE}: ${buildFile.projects.map((p) => p.name).join(', ')}`,
   );
-  return { dir, ref, defaultBranch, commit, buildFile };
+  const co: CheckedOut = { dir, ref, defaultBranch, commit, buildFile };
+  if (buildFile.projects.some((p) => p.tags !== undefined || p.autoTag === true)) {
+    const remote = await git.refs(req.repo, { token, signal: req.signal });
+    const known = req.options.webhook?.refType;
+    co.refs = { refType: known ?? (remote.branches.includes(ref) || !remote.tags.includes(ref) ? 'branch' : 'tag'), tags: remote.tags };
+  }
+  return co;
 }
 
 /**

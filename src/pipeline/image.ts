@@ -3,6 +3,7 @@ import { buildFailed, isRogerError } from '../core/errors.js';
 import type { BuildOptions } from '../core/build.js';
 import type { BuildLog } from '../core/log.js';
 import { createContextStream } from '../engine/context.js';
+import { labelsNotIn } from './labels.js';
 import { extractDir } from './plan.js';
 import { pullBaseImages } from './pull.js';
 import { readCapped } from './read-capped.js';
@@ -17,6 +18,8 @@ interface ImageStep {
   log: BuildLog;
   signal: AbortSignal;
   workDir: string;
+  /** Added to the final image (never the builder), except keys its Dockerfile LABELs itself. */
+  labels?: Record<string, string>;
 }
 
 /**
@@ -27,16 +30,16 @@ export async function buildProjectImage(p: PlannedProject, step: ImageStep): Pro
   const builder = p.project.build;
   // Images are built untagged and used by id: another build of the same branch may be running, and a
   // shared tag could hand this build's hooks (or push) that build's image.
-  if (!builder) return buildOne(p.contextDir, p.project.dockerfile, step, CHECKOUT_EXCLUDES);
+  if (!builder) return buildOne(p.contextDir, p.project.dockerfile, step, CHECKOUT_EXCLUDES, step.labels);
 
   step.log.write(`Building the builder image from ${builder.dockerfile}`);
-  const builderImage = await buildOne(p.contextDir, builder.dockerfile, step, CHECKOUT_EXCLUDES);
+  const builderImage = await buildOne(p.contextDir, builder.dockerfile, step, CHECKOUT_EXCLUDES, undefined);
   try {
     const dest = extractDir(step.workDir, p.project);
     step.log.write(`Extracting ${builder.extract} from the builder image`);
     await step.deps.engine.copyOut(builderImage, builder.extract, dest, step.signal);
     step.log.write('Building the final image from the extracted files');
-    return await buildOne(dest, p.project.dockerfile, step);
+    return await buildOne(dest, p.project.dockerfile, step, [], step.labels);
   } finally {
     await step.deps.engine.removeImage(builderImage).catch(() => undefined);
   }
@@ -48,7 +51,13 @@ export async function buildProjectImage(p: PlannedProject, step: ImageStep): Pro
  */
 const CHECKOUT_EXCLUDES = ['.git'];
 
-async function buildOne(contextDir: string, dockerfile: string, step: ImageStep, exclude: string[] = []): Promise<string> {
+async function buildOne(
+  contextDir: string,
+  dockerfile: string,
+  step: ImageStep,
+  exclude: string[],
+  labels: Record<string, string> | undefined,
+): Promise<string> {
   const { engine, config } = step.deps;
   const dockerfilePath = await resolveInside(contextDir, dockerfile, { label: 'dockerfile' });
   const text = await readCapped(dockerfilePath, MAX_DOCKERFILE_BYTES, dockerfile).catch((err: unknown) => {
@@ -66,6 +75,7 @@ async function buildOne(contextDir: string, dockerfile: string, step: ImageStep,
     nocache: step.options.nocache,
     buildargs: step.options.buildargs,
     target: step.options.target,
+    labels: labels && labelsNotIn(text, labels),
     log: step.log,
     signal: step.signal,
   });

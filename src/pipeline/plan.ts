@@ -3,7 +3,7 @@ import { resolveInside } from '../buildfile/paths.js';
 import type { Config } from '../core/config.js';
 import type { RegistryAuth } from '../core/engine.js';
 import type { Project } from '../core/project.js';
-import { imageTag } from './tag.js';
+import { autoTags, expandTemplate, imageTag } from './tag.js';
 import type { CheckedOut, PlannedProject } from './types.js';
 
 const DOCKER_HUB = 'docker.io';
@@ -14,7 +14,21 @@ export async function planProject(project: Project, co: CheckedOut, config: Conf
   const tag = imageTag(co.ref, co.defaultBranch);
   const registry = project.registry === 'dockerhub' ? DOCKER_HUB : (project.registry ?? config.app.defaultRegistry);
   const repository = registry === DOCKER_HUB ? project.name : `${registry}/${project.name}`;
-  return { project, contextDir, tag, registry, image: `${repository}:${tag}`, auth: registryAuth(registry, config) };
+  const tags = [...new Set([tag, ...extraTags(project, co)])];
+  const images = tags.map((t) => `${repository}:${t}`);
+  return { project, contextDir, tag, registry, image: `${repository}:${tag}`, images, auth: registryAuth(registry, config) };
+}
+
+/**
+ * The `tags:` templates expanded (those naming a value this ref has not are left out) and, with
+ * `auto_tag:` on a semver git tag, its version tags. Throws bad input for a template Docker would refuse.
+ */
+function extraTags(project: Project, co: CheckedOut, now = new Date()): string[] {
+  if (!co.refs) return [];
+  const ctx = { ref: co.ref, refType: co.refs.refType, sha: co.commit.sha, now };
+  const expanded = (project.tags ?? []).flatMap((t) => expandTemplate(t, ctx) ?? []);
+  const auto = project.autoTag && co.refs.refType === 'tag' ? autoTags(co.ref, co.refs.tags) : [];
+  return [...expanded, ...auto];
 }
 
 /** Credentials for a registry host: `auth.registries[host]`, or `auth.dockerhub` for Docker Hub. */

@@ -5,6 +5,7 @@ import { isNotifierName, NOTIFIER_NAMES } from '../core/notifier.js';
 import { describeFailure } from './failure.js';
 import { runAfterBuild } from './hooks.js';
 import { buildProjectImage } from './image.js';
+import { ociLabels } from './labels.js';
 import { publishArtifacts } from './publish.js';
 import { writeRevfile } from './revfile.js';
 import type { CheckedOut, PipelineDeps, PlannedProject, ProjectResult } from './types.js';
@@ -14,6 +15,8 @@ export interface ProjectRun {
   checkout: CheckedOut;
   options: BuildOptions;
   workDir: string;
+  /** The repository as requested; its URL (credentials removed) is the image's `source` label. */
+  repo: string;
   log: BuildLog;
   signal: AbortSignal;
 }
@@ -29,7 +32,8 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     await writeRevfile(p, run.checkout, log);
     stage = 'build';
     log.write(`Building ${p.image}`);
-    const imageId = await buildProjectImage(p, { ...run });
+    const labels = ociLabels(run.checkout, run.repo, p.tag);
+    const imageId = await buildProjectImage(p, { ...run, labels });
     stage = 'after-build';
     await runAfterBuild(engine, imageId, p.project.afterBuild, log, signal);
     stage = 'publish';
@@ -43,12 +47,16 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
       signal,
     });
     stage = 'push';
-    log.write(`Pushing ${p.image}`);
-    const { digest } = await run.deps.pushLock.run(p.image, async () => {
-      await engine.tag(imageId, p.image);
-      return engine.push(p.image, p.auth, log, signal);
-    });
-    log.write(`Pushed ${p.image}${digest ? ` (${digest})` : ''}`);
+    let digest: string | undefined;
+    for (const image of p.images) {
+      log.write(`Pushing ${image}`);
+      const pushed = await run.deps.pushLock.run(image, async () => {
+        await engine.tag(imageId, image);
+        return engine.push(image, p.auth, log, signal);
+      });
+      digest ??= pushed.digest;
+      log.write(`Pushed ${image}${pushed.digest ? ` (${pushed.digest})` : ''}`);
+    }
     return { project: p.project.name, image: p.image, outcome: 'passed', digest, durationMs: Date.now() - started };
   } catch (err) {
     const failure = describeFailure(err, stage, signal);

@@ -20,6 +20,8 @@ export interface PipelineListener {
 
 export interface PipelineResult {
   commit?: Commit;
+  /** The branch or tag built, once the checkout resolved it (the default branch for a request without one). */
+  ref?: string;
   results: ProjectResult[];
   /** Set when the build could not get as far as its projects (checkout, build.yml, paths). */
   failure?: { outcome: 'failed' | 'canceled'; message: string; badInput: boolean };
@@ -42,13 +44,18 @@ export async function runPipeline(
   const signal = AbortSignal.any([req.signal, timeout.signal]);
   const started = Date.now();
   let stage = 'checkout';
+  let ref: string | undefined;
   try {
     await createWorkspace(req.workDir);
-    const co = await checkout(deps, { ...req, signal }, listener.onCommit);
+    // The ref is known before build.yml is read: a build failing on build.yml still tells which branch it was.
+    const co = await checkout(deps, { ...req, signal }, (commit, checkedOut) => {
+      ref = checkedOut;
+      listener.onCommit?.(commit);
+    });
     const skip = req.options.webhook && skipReason(co.buildFile.matching, co.ref, req.options.webhook.refType);
     if (skip) {
       req.log.write(`Skipped: ${skip}`);
-      return { commit: co.commit, results: [], skipped: skip };
+      return { commit: co.commit, ref, results: [], skipped: skip };
     }
     stage = 'plan';
     const planned = await Promise.all(co.buildFile.projects.map((p) => planProject(p, co, deps.config)));
@@ -58,7 +65,7 @@ export async function runPipeline(
     // after the workspace they build from is removed.
     const settled = await settleLimited(planned, deps.config.builds.concurrent, async (p) => {
       const log = many ? prefixed(req.log, `[${p.project.name}]`) : req.log;
-      const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, log, signal });
+      const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, repo: req.repo, log, signal });
       await listener.onProjectEnd?.(result);
       return result;
     });
@@ -67,13 +74,13 @@ export async function runPipeline(
     const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     for (const r of results) req.log.write(resultLine(r));
     req.log.write(`Build ${results.every((r) => r.outcome === 'passed') ? 'passed' : 'failed'} in ${seconds(Date.now() - started)}`);
-    return { commit: co.commit, results };
+    return { commit: co.commit, ref, results };
   } catch (err) {
     const failure = describeFailure(err, stage, signal);
     const badInput = err instanceof RogerError && err.kind === 'bad-input';
     req.log.write(`FAILED: ${failure.message}`);
     req.log.write(`Build ${failure.outcome} in ${seconds(Date.now() - started)}`);
-    return { results: [], failure: { ...failure, badInput } };
+    return { ...(ref !== undefined && { ref }), results: [], failure: { ...failure, badInput } };
   } finally {
     timeout.clear();
     // Only a workspace this build created is removed: never a path that was there before.

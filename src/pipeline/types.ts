@@ -36,6 +36,11 @@ export interface CheckedOut {
   defaultBranch: string | undefined;
   commit: Commit;
   buildFile: BuildFile;
+  /**
+   * Looked up only when a project has `tags:` or `auto_tag:`: whether the ref is a branch or a tag
+   * (the checkout tries branches first), and the repository's tag names.
+   */
+  refs?: { refType: 'branch' | 'tag'; tags: string[] };
 }
 
 /** One project with everything resolved: where its context is, what it is called, how to push it. */
@@ -46,6 +51,8 @@ export interface PlannedProject {
   /** `<registry>/<name>:<tag>` (no registry part for Docker Hub). */
   image: string;
   tag: string;
+  /** Every reference pushed, `image` first, without duplicates (more than one only with `tags:`/`auto_tag:`). */
+  images: string[];
   registry: string;
   auth: RegistryAuth | undefined;
 }

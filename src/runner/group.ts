@@ -8,6 +8,8 @@ import type { PipelineListener, PipelineResult } from '../pipeline/run.js';
 import type { CheckedOut, PlannedProject, ProjectResult } from '../pipeline/types.js';
 
 interface Outcome {
+  /** The branch the checkout resolved, for a record that ends before the plan named it. */
+  branch?: string | undefined;
   digest?: string;
   error?: string;
   durationMs?: number;
@@ -46,11 +48,11 @@ export class BuildGroup {
   async settle(result: PipelineResult): Promise<void> {
     if (this.last) await this.finishResult(this.last);
     if (result.skipped) {
-      const record = await this.finish(this.build.id, 'skipped', { error: result.skipped }, false);
+      const record = await this.finish(this.build.id, 'skipped', { error: result.skipped, branch: result.ref }, false);
       await this.deps.events.skipped({ build: record, checkedOut: this.checkedOut, reason: result.skipped });
     }
     const failure = result.failure;
-    if (failure) for (const id of this.unfinished()) await this.finish(id, failure.outcome, { error: failure.message });
+    if (failure) for (const id of this.unfinished()) await this.finish(id, failure.outcome, { error: failure.message, branch: result.ref });
   }
 
   /** Recording failed (database gone?): still try to leave no build of this group `started`. */
@@ -72,6 +74,7 @@ export class BuildGroup {
         project: projectId(this.build.repo, p.project.name),
         branch: co.ref,
         tag: p.image,
+        ...(p.images.length > 1 && { tags: p.images }),
         commit: co.commit.sha,
         author: co.commit.author,
       });
@@ -98,6 +101,7 @@ export class BuildGroup {
     this.finished.add(id);
     await this.deps.log.flush();
     const record = await this.deps.store.updateBuild(id, {
+      ...(outcome.branch !== undefined && { branch: outcome.branch }),
       status,
       digest: outcome.digest ?? null,
       error: outcome.error ?? null,

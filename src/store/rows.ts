@@ -22,7 +22,17 @@ export function toBuildRecord(row: BuildRow): BuildRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
+    ...(row.tags !== null && row.tags !== undefined && { tags: parseTags(row.tags) }),
   };
+}
+
+function parseTags(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Options were validated before they were stored; a damaged value must not make a build unreadable. */

@@ -34,6 +34,8 @@ export interface BuildsTable {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** Every image reference pushed, as a JSON array; null = only `tag`. */
+  tags: string | null;
 }
 
 /**

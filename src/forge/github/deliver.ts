@@ -61,6 +61,11 @@ export async function handleDelivery(
       const fresh = await record(deps.store, d, intent.repo ?? null, intent.ref ?? null, result);
       return fresh ? { status: 202, body: { message: result } } : duplicate();
     }
+    case 'skip': {
+      const result = `skipped: ${intent.reason}`;
+      const fresh = await record(deps.store, d, intent.repo, intent.ref, result);
+      return fresh ? { status: 202, body: { message: result } } : duplicate();
+    }
     case 'prComment': {
       const identity = payloadIdentity(d.event, d.payload, intent);
       const fresh = await record(deps.store, { ...d, identity }, intent.repoUrl, `pull/${intent.number}`, `pending: looking up pull request #${intent.number}`);

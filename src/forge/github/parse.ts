@@ -18,6 +18,8 @@ export type WebhookIntent =
     }
   | { kind: 'prComment'; owner: string; repo: string; number: number; repoUrl: string }
   | { kind: 'ping' }
+  /** A push whose head commit message carries a skip marker: recorded, nothing built. */
+  | { kind: 'skip'; reason: string; repo: string; ref: string }
   | { kind: 'ignore'; reason: string; repo?: string; ref?: string };
 
 type Json = Record<string, unknown>;
@@ -27,6 +29,14 @@ const NULL_SHA = /^0+$/;
 /** GitHub owner and repository names; they become API path segments. */
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const BUILD_PLEASE = 'build please!';
+/** The markers of GitHub Actions, Drone and Woodpecker, plus Roger's own; any case. */
+export const SKIP_MARKERS = ['[skip ci]', '[ci skip]', '[no ci]', '[skip roger]', '[roger skip]'] as const;
+
+/** The first skip marker in a commit message, or undefined. */
+export function skipMarker(message: string): string | undefined {
+  const lower = message.toLowerCase();
+  return SKIP_MARKERS.find((m) => lower.includes(m));
+}
 
 /**
  * Turns a GitHub event into an intent. Throws a bad-input error for a payload that claims to be a
@@ -62,6 +72,9 @@ function parsePush(p: Json): WebhookIntent {
   const headCommit = object(p.head_commit)?.id;
   const commit = typeof headCommit === 'string' ? headCommit : after;
   if (commit !== undefined && !SHA.test(commit)) throw badInput('push payload: "after" is not a commit sha');
+  const message = object(p.head_commit)?.message;
+  const marker = typeof message === 'string' ? skipMarker(message) : undefined;
+  if (marker !== undefined) return { kind: 'skip', reason: `the head commit message contains ${marker}`, repo: repo.url, ref };
   return { kind: 'build', repo: repo.url, ref, refType: split.type, commit, defaultBranch: repo.defaultBranch };
 }
 

@@ -3,6 +3,7 @@ import { initialSchema } from './0001-init.js';
 import { notificationsTable } from './0002-notifications.js';
 import { deliveryIdentity } from './0003-delivery-identity.js';
 import { badgeIndex } from './0004-badge-index.js';
+import { buildTags } from './0005-build-tags.js';
 
 /**
  * SQLite migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -16,5 +17,6 @@ export const sqliteMigrations: MigrationProvider = {
       '0002_notifications': notificationsTable((c) => c.primaryKey().autoIncrement()),
       '0003_delivery_identity': deliveryIdentity,
       '0004_badge_index': badgeIndex,
+      '0005_build_tags': buildTags,
     }),
 };

@@ -31,6 +31,8 @@ async function update(db: Kysely<Database> | Transaction<Database>, id: string, 
 function toColumns(patch: BuildPatch): BuildRowPatch {
   const columns: BuildRowPatch = {};
   if (patch.project !== undefined) columns.project = patch.project;
+  if (patch.branch !== undefined) columns.branch = patch.branch;
+  if (patch.tags !== undefined) columns.tags = JSON.stringify(patch.tags);
   if (patch.status !== undefined) columns.status = patch.status;
   if (patch.tag !== undefined) columns.tag = patch.tag;
   if (patch.commit !== undefined) columns.commit_sha = patch.commit;

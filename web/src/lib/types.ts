@@ -13,6 +13,8 @@ export interface Build {
   branch: string;
   status: BuildStatus;
   tag: string | null;
+  /** Every image reference pushed, `tag` first (older servers send none). */
+  tags?: string[];
   created_at: string;
   updated_at: string;
   repo: string;

@@ -213,6 +213,15 @@ export function BuildPage({ id }: { id: string }) {
               <Field label="Image" wide>
                 {build.tag ? <span className="mono break">{build.tag}</span> : none}
               </Field>
+              {build.tags && build.tags.length > 1 && (
+                <Field label="Also tagged" wide>
+                  {build.tags.slice(1).map((t) => (
+                    <div key={t} className="mono break">
+                      {t}
+                    </div>
+                  ))}
+                </Field>
+              )}
               <Field label="Digest" wide>
                 {build.digest ? <span className="mono break">{build.digest}</span> : none}
               </Field>
