@@ -36,6 +36,8 @@ export interface Config {
     timeout: number;
     /** Projects one build.yml may list. */
     maxProjects: number;
+    /** Whether images get org.opencontainers.image.* labels. */
+    ociLabels: boolean;
     /** Seconds running builds get to finish on SIGTERM before they are interrupted. */
     shutdownGrace: number;
     allowedSchemes: string[];

@@ -32,7 +32,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     await writeRevfile(p, run.checkout, log);
     stage = 'build';
     log.write(`Building ${p.image}`);
-    const labels = ociLabels(run.checkout, run.repo, p.tag);
+    const labels = run.deps.config.builds.ociLabels ? ociLabels(run.checkout, run.repo, p.tag) : undefined;
     const imageId = await buildProjectImage(p, { ...run, labels });
     stage = 'after-build';
     await runAfterBuild(engine, imageId, p.project.afterBuild, log, signal);

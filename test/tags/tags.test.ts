@@ -160,7 +160,7 @@ describe('tags: templates and auto_tag, pushed to the real registry', () => {
 });
 
 describe('OCI labels on the pushed image', () => {
-  const { config } = testConfig();
+  const { config } = testConfig('builds:\n  ociLabels: true\n');
   let server: GitServer;
   let root: string;
 
@@ -194,6 +194,15 @@ describe('OCI labels on the pushed image', () => {
     const created = Date.parse(labels['org.opencontainers.image.created'] ?? '');
     expect(created).toBeGreaterThanOrEqual(before - 1000);
     expect(created).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('adds no label and no build step when builds.ociLabels is off (the default)', async () => {
+    const name = `nolabels-${uniq()}`;
+    await makeBareRepo(root, name, { Dockerfile: `FROM ${BASE}\n`, 'build.yml': `${name}:\n  registry: ${REGISTRY}\n` });
+    const r = await buildRepo(testConfig().config, `${server.url}/${name}.git`);
+    expect(r.results[0]?.outcome, r.log).toBe('passed');
+    expect(r.log).not.toContain('LABEL');
+    expect(Object.keys(labelsOf(`${REGISTRY}/${name}:latest`) ?? {}).filter((k) => k.startsWith('org.opencontainers'))).toEqual([]);
   });
 
   it("the Dockerfile's own LABELs win, in either form; the others are still set", async () => {
