@@ -134,6 +134,39 @@ function extractInto(archive: NodeJS.ReadableStream, root: string, what: string)
   });
 }
 
+/** Creates `dest` for an extraction; returns its absolute path. */
+export async function extractionRoot(dest: string, what: string): Promise<string> {
+  const root = resolve(dest);
+  try {
+    await mkdir(root, { recursive: true });
+  } catch (err) {
+    throw systemError(`${what} failed: cannot create ${root}: ${toError(err).message}`, err);
+  }
+  return root;
+}
+
+/**
+ * Reads `path` out of `container` into `root`; `onArchive` receives the archive stream as soon as it
+ * exists, so an abort can destroy it. A missing path is the user's error, not the engine's.
+ */
+export async function archiveInto(
+  container: { getArchive(opts: { path: string }): Promise<NodeJS.ReadableStream> },
+  path: string,
+  root: string,
+  what: string,
+  onArchive: (archive: NodeJS.ReadableStream) => void,
+): Promise<void> {
+  let archive: NodeJS.ReadableStream;
+  try {
+    archive = await container.getArchive({ path });
+  } catch (err) {
+    if (statusCodeOf(err) === 404) throw buildFailed(`${what} failed: ${path} does not exist in the image`, err);
+    throw err;
+  }
+  onArchive(archive);
+  await extractArchive(archive, root, what);
+}
+
 export async function copyOut(
   client: EngineClient,
   image: string,
@@ -143,12 +176,7 @@ export async function copyOut(
 ): Promise<void> {
   const what = `Copy of ${path} out of ${image}`;
   if (signal?.aborted) throw canceled(what);
-  const root = resolve(dest);
-  try {
-    await mkdir(root, { recursive: true });
-  } catch (err) {
-    throw systemError(`${what} failed: cannot create ${root}: ${toError(err).message}`, err);
-  }
+  const root = await extractionRoot(dest, what);
   await withContainer(
     client,
     // Never started: the command only has to exist for the engine to accept the container.
@@ -156,15 +184,7 @@ export async function copyOut(
     { endpoint: client.endpoint, what, signal },
     async (container) => {
       let archive: NodeJS.ReadableStream | undefined;
-      const work = (async () => {
-        try {
-          archive = await container.getArchive({ path });
-        } catch (err) {
-          if (statusCodeOf(err) === 404) throw buildFailed(`${what} failed: ${path} does not exist in the image`, err);
-          throw err;
-        }
-        await extractArchive(archive, root, what);
-      })();
+      const work = archiveInto(container, path, root, what, (a) => (archive = a));
       await abortable(work, signal, what, () => {
         if (archive instanceof Readable) archive.destroy(canceled(what));
       });

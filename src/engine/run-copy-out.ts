@@ -1,13 +1,10 @@
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { RunRequest } from '../core/engine.js';
-import { buildFailed, systemError, toError } from '../core/errors.js';
 import { abortable } from './abort.js';
 import type { EngineClient } from './client.js';
 import { withContainer } from './container.js';
-import { extractArchive } from './copy-out.js';
-import { canceled, statusCodeOf } from './errors.js';
+import { archiveInto, extractionRoot } from './copy-out.js';
+import { canceled } from './errors.js';
 import { commandContainer, execute } from './run.js';
 
 /**
@@ -23,12 +20,7 @@ export async function runAndCopyOut(
   const what = `Command in ${req.image}`;
   const copyWhat = `Copy of ${path} out of ${req.image}`;
   if (req.signal?.aborted) throw canceled(what);
-  const root = resolve(dest);
-  try {
-    await mkdir(root, { recursive: true });
-  } catch (err) {
-    throw systemError(`${copyWhat} failed: cannot create ${root}: ${toError(err).message}`, err);
-  }
+  const root = await extractionRoot(dest, copyWhat);
   return withContainer(
     client,
     commandContainer(req.image, req.command),
@@ -38,13 +30,7 @@ export async function runAndCopyOut(
       const work = (async () => {
         const { exitCode } = await execute(docker, container, req.log);
         if (exitCode !== 0) return { exitCode };
-        try {
-          archive = await container.getArchive({ path });
-        } catch (err) {
-          if (statusCodeOf(err) === 404) throw buildFailed(`${copyWhat} failed: ${path} does not exist in the image`, err);
-          throw err;
-        }
-        await extractArchive(archive, root, copyWhat);
+        await archiveInto(container, path, root, copyWhat, (a) => (archive = a));
         return { exitCode };
       })();
       return abortable(work, req.signal, what, () => {

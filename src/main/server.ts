@@ -24,8 +24,10 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The server's composition root: config -> store -> build runner -> HTTP. */
-/** `logOptions` (masking) apply to the HTTP server's own log too. */
+/**
+ * The server's composition root: config -> store -> build runner -> HTTP. `logOptions` (masking)
+ * apply to the HTTP server's own log too.
+ */
 export async function createServer(config: Config, log: Logger, logOptions: LoggerOptions = {}): Promise<RunningServer> {
   // Before anything is opened: a configuration that leaves a way around the API tokens never starts.
   for (const warning of checkExposure(config)) log.warn(warning);

@@ -4,7 +4,7 @@ import { toError } from '../core/errors.js';
 import type { BuildEvent, BuildListener } from '../core/events.js';
 import { NotifyError, type Notification, type Notifier, type NotifierName } from '../core/notifier.js';
 import type { Store } from '../core/store.js';
-import { backoff, withRetry } from '../forge/github/retry.js';
+import { backoff, withRetry } from '../core/retry.js';
 import type { LogHub } from '../logs/hub.js';
 import { buildPageUrl } from './github-status.js';
 import { recipients } from './recipients.js';

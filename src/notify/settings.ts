@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../core/config.js';
 import { badInput } from '../core/errors.js';
-import type { RetryPolicy } from '../forge/github/retry.js';
+import type { RetryPolicy } from '../core/retry.js';
 
 /** Keys every `notifications.<name>` may hold besides its own. */
 export const commonSettings = z.object({

@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { notFound, RogerError, systemError } from '../../core/errors.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../core/retry.js';
 
 export type StatusState = 'pending' | 'success' | 'failure' | 'error';
 
