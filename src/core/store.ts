@@ -24,6 +24,18 @@ export interface ProjectSummary {
   latestBuild: BuildRecord;
 }
 
+/** When a build was queued, started and finished: what the queue and load statistics are made of. */
+export interface BuildTimes {
+  status: BuildStatus;
+  /** A sibling of a multi-project request: it never waited in the queue itself. */
+  sibling: boolean;
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+
 export interface Delivery {
   id: string;
   event: string;
@@ -55,6 +67,14 @@ export interface Store {
   /** The newest queued, started, passed or failed build of a project (`<repo>__<project>`), on
    *  `branch` when given; canceled and skipped builds are passed over. Indexed (badges). */
   latestBuild(project: string, branch?: string): Promise<BuildRecord | undefined>;
+  /** Every project's newest queued, started, passed or failed build on its default branch (the branch
+   *  of its newest build tagged `latest`, else any branch), by project name; at most `limit`. One
+   *  indexed query (the wall). */
+  wall(q: { limit: number }): Promise<ProjectSummary[]>;
+  /** A project's newest builds, newest first. */
+  listProjectBuilds(project: string, limit: number): Promise<BuildRecord[]>;
+  /** The times of every build unfinished or finished at or after `since` (ISO-8601). */
+  buildTimes(since: string): Promise<BuildTimes[]>;
   updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
   /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
   addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;

@@ -14,6 +14,8 @@ import { buildsRoutes } from './routes/builds.js';
 import { configRoutes } from './routes/config.js';
 import { healthRoutes } from './routes/health.js';
 import { projectsRoutes } from './routes/projects.js';
+import { statsRoutes } from './routes/stats.js';
+import { wallRoutes } from './routes/wall.js';
 import { timeoutOptions, type ServerTimeouts } from './timeouts.js';
 
 export interface AppDeps {
@@ -55,6 +57,8 @@ export async function createApp(deps: AppDeps, logger: FastifyServerOptions['log
     buildsRoutes(api, deps);
     projectsRoutes(api, deps);
     badgeRoutes(api, deps);
+    wallRoutes(api, deps);
+    statsRoutes(api, deps);
     configRoutes(api, deps);
     healthRoutes(api, deps, authorized);
   });

@@ -1,6 +1,7 @@
 import { projectAlias, projectShortName, type BuildOptions, type BuildRecord } from '../core/build.js';
 import type { NotificationAttempt } from '../core/notifier.js';
 import type { Delivery, ProjectSummary } from '../core/store.js';
+import type { ApiBuildSummary } from './api-types.js';
 
 /** A build as Roger's API showed it (snake_case), plus this project's extra fields. */
 export function renderBuild(b: BuildRecord): Record<string, unknown> {
@@ -37,6 +38,22 @@ function renderOptions(options: BuildOptions): Record<string, unknown> {
   const names = options.buildargs ? Object.keys(options.buildargs) : buildargNames;
   if (!names) return rest;
   return { ...rest, buildargs: Object.fromEntries(names.map((k) => [k, '*****'])) };
+}
+
+/** The few fields of renderBuild a wall tile or a chart bar shows. */
+export function renderSummary(b: BuildRecord): ApiBuildSummary {
+  return {
+    id: b.id,
+    project: b.project,
+    branch: b.branch,
+    status: b.status,
+    commit: b.commit,
+    author: b.author,
+    created_at: b.createdAt,
+    started_at: b.startedAt,
+    finished_at: b.finishedAt,
+    duration_ms: b.durationMs,
+  };
 }
 
 export function renderProject(p: ProjectSummary): Record<string, unknown> {

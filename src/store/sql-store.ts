@@ -2,6 +2,7 @@ import type { Store } from '../core/store.js';
 import type { SqlBackend } from './backend.js';
 import { asStoreError } from './errors.js';
 import { addSiblings } from './queries/add-siblings.js';
+import { buildTimes } from './queries/build-times.js';
 import { claimNext } from './queries/claim-next.js';
 import { countByStatus } from './queries/count-by-status.js';
 import { createBuild } from './queries/create-build.js';
@@ -12,8 +13,10 @@ import { listNotifications, recordNotification } from './queries/notifications.j
 import { latestBuild } from './queries/latest-build.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
+import { listProjectBuilds } from './queries/project-builds.js';
 import { getBuild, listBuilds, listGroup } from './queries/read-builds.js';
 import { updateBuild } from './queries/update-build.js';
+import { wall } from './queries/wall.js';
 
 /**
  * The Store over SQL, the same for SQLite and Postgres. Each method is one query module; this file
@@ -34,6 +37,9 @@ export function createSqlStore(backend: SqlBackend): Store {
     listGroup: (groupId) => run('list a build group', () => listGroup(backend, groupId)),
     listProjects: (q) => run('list projects', () => listProjects(backend, q)),
     latestBuild: (project, branch) => run('read a project\'s latest build', () => latestBuild(backend, project, branch)),
+    wall: (q) => run('read the wall', () => wall(backend, q)),
+    listProjectBuilds: (project, limit) => run('list a project\'s builds', () => listProjectBuilds(backend, project, limit)),
+    buildTimes: (since) => run('read build times', () => buildTimes(backend, since)),
     updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
     claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),

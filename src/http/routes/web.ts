@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const WEB_ROOT = join(import.meta.dirname, '..', '..', '..', 'dist', 'web');
 
 /** The paths the single-page UI routes itself; each answers index.html. */
-export const UI_PATHS = ['/', '/builds', '/builds/*', '/projects', '/new'] as const;
+export const UI_PATHS = ['/', '/builds', '/builds/*', '/projects', '/projects/*', '/new', '/wall'] as const;
 
 /**
  * The page's policy: scripts and styles only from this origin (Vite emits no inline code), data only
