@@ -6,7 +6,18 @@ import { Link, useLocation } from './lib/router';
 import { BuildPage } from './pages/BuildPage';
 import { BuildsPage } from './pages/BuildsPage';
 import { NewBuildPage } from './pages/NewBuildPage';
+import { ProjectPage } from './pages/ProjectPage';
 import { ProjectsPage } from './pages/ProjectsPage';
+import { WallPage } from './pages/WallPage';
+
+/** A path segment decoded, or undefined when it is not valid percent-encoding (`%zz`). */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
 
 function Page() {
   const { path, query } = useLocation();
@@ -20,6 +31,9 @@ function Page() {
     return <BuildPage key={id} id={id} />;
   }
   if (path === '/projects') return <ProjectsPage />;
+  const project = /^\/projects\/([^/]+)\/?$/.exec(path);
+  const name = project?.[1] && decoded(project[1]);
+  if (name) return <ProjectPage key={name} name={name} />;
   if (path === '/new') return <NewBuildPage repo={query.get('repo') ?? ''} branch={query.get('branch') ?? ''} />;
   return (
     <div className="empty">
@@ -46,6 +60,9 @@ function useFocusOnNavigate(path: string): void {
 
 export function App() {
   const { required, refused } = useAuth();
-  useFocusOnNavigate(useLocation().path);
+  const { path } = useLocation();
+  useFocusOnNavigate(path);
+  // The wall is for a screen across the room: no navigation, nothing but the tiles.
+  if (path === '/wall' && !required) return <WallPage />;
   return <Layout>{required ? <TokenPrompt refused={refused} /> : <Page />}</Layout>;
 }

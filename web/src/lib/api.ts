@@ -1,5 +1,5 @@
 import { auth } from './auth';
-import type { Build, NotificationAttempt, Project } from './types';
+import type { ApiProjectBuilds, ApiStats, ApiWall, Build, NotificationAttempt, Project } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -76,6 +76,12 @@ export const api = {
     (await json<{ notifications: NotificationAttempt[] }>(`/api/builds/${encodeURIComponent(id)}/notifications`, { signal })).notifications,
   projects: async (limit: number, signal?: AbortSignal): Promise<Project[]> =>
     (await json<{ projects: Project[] }>(`/api/projects?limit=${limit}`, { signal })).projects,
+  /** Every project's latest build on its default branch. */
+  wall: (signal?: AbortSignal): Promise<ApiWall> => json('/api/wall', { signal }),
+  /** A project's newest builds (newest first) and its pass rate over them. */
+  projectBuilds: (name: string, limit: number, signal?: AbortSignal): Promise<ApiProjectBuilds> =>
+    json(`/api/projects/${encodeURIComponent(name)}/builds?limit=${limit}`, { signal }),
+  stats: (hours: number, signal?: AbortSignal): Promise<ApiStats> => json(`/api/stats?hours=${hours}`, { signal }),
   requestBuild: (input: { repo: string; branch?: string; options?: Record<string, boolean> }): Promise<{ id: string; message: string }> =>
     json('/api/build', postJson(input)),
   cancel: (id: string): Promise<{ message: string }> => json(`/api/builds/${encodeURIComponent(id)}/cancel`, postJson({})),

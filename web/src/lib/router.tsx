@@ -47,3 +47,5 @@ export function Link({ to, onClick, ...rest }: LinkProps) {
 }
 
 export const buildPath = (id: string): string => `/builds/${encodeURIComponent(id)}`;
+
+export const projectPath = (name: string): string => `/projects/${encodeURIComponent(name)}`;

@@ -48,3 +48,6 @@ export interface Project {
 }
 
 export const isActive = (status: BuildStatus): boolean => status === 'queued' || status === 'started';
+
+/** The wall, project history and stats answers, declared once beside the server's routes. */
+export type { ApiBuildSummary, ApiProjectBuilds, ApiStats, ApiStatsBucket, ApiWall, ApiWallTile } from '../../../src/http/api-types.js';

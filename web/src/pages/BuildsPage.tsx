@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import { ErrorNotice, Empty, Loading } from '../components/Notice';
+import { StatsChart } from '../components/StatsChart';
 import { StatusBadge } from '../components/StatusBadge';
 import { BuildDuration, TimeAgo } from '../components/Time';
 import { api } from '../lib/api';
@@ -97,6 +98,7 @@ export function BuildsPage({ status }: { status: string }) {
           ))}
         </div>
       </div>
+      {!status && <StatsChart />}
       {builds.error && <ErrorNotice error={builds.error} onRetry={builds.reload} />}
       {builds.loading && <Loading what="builds" />}
       {builds.data?.length === 0 && (

@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { CopyBadge } from '../components/CopyBadge';
 import { ErrorNotice, Empty, Loading } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { TimeAgo } from '../components/Time';
@@ -6,7 +7,7 @@ import { api, badgeUrl } from '../lib/api';
 import { useBuildEvents } from '../lib/events';
 import { shortTag } from '../lib/format';
 import { useNow, usePolled, useTitle } from '../lib/hooks';
-import { Link, buildPath } from '../lib/router';
+import { Link, buildPath, projectPath } from '../lib/router';
 import { isActive } from '../lib/types';
 
 export function ProjectsPage() {
@@ -71,7 +72,9 @@ export function ProjectsPage() {
                 return (
                   <tr key={p.name} data-project={p.name}>
                     <td data-label="Project" className="cell-project">
-                      <span className="strong">{p.alias}</span>
+                      <Link to={projectPath(p.name)} className="strong row-link">
+                        {p.alias}
+                      </Link>
                       <span className="sub mono break" title={p.name}>
                         {p.name}
                       </span>
@@ -101,29 +104,5 @@ export function ProjectsPage() {
         </div>
       )}
     </>
-  );
-}
-
-/** Copies Markdown for a README: the branch's badge, linking to Roger. Where the clipboard is out of
- *  reach (a page served over plain http), the Markdown is shown to copy by hand. */
-function CopyBadge({ name, branch, alias }: { name: string; branch: string; alias: string }) {
-  const [copied, setCopied] = useState(false);
-  const copy = () => {
-    const origin = window.location.origin;
-    const markdown = `[![build status](${badgeUrl(origin, name, branch)})](${origin}/)`;
-    const done = () => {
-      setCopied(true);
-      window.setTimeout(() => setCopied(false), 2000);
-    };
-    if (!navigator.clipboard) {
-      window.prompt('Badge Markdown', markdown);
-      return;
-    }
-    navigator.clipboard.writeText(markdown).then(done, () => window.prompt('Badge Markdown', markdown));
-  };
-  return (
-    <button type="button" className="button button-small" onClick={copy} aria-label={`Copy badge Markdown for ${alias}`} data-badge-markdown>
-      {copied ? 'Copied' : 'Copy badge'}
-    </button>
   );
 }
