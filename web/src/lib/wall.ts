@@ -1,4 +1,4 @@
-import type { ApiBuildSummary, ApiWallTile, Build, BuildStatus } from './types';
+import type { ApiBuildSummary, ApiWallTile, Build, BuildStatus } from './types.js';
 
 /** The statuses a tile shows; canceled and skipped builds say nothing of a project's health. */
 const TELLING: ReadonlySet<BuildStatus> = new Set(['queued', 'started', 'passed', 'failed']);
