@@ -130,7 +130,14 @@ describe('the wall, the project page and the stats in Chromium', () => {
     await chart.waitFor();
     expect(await chart.getAttribute('data-bars')).toBe(String(history.builds.length));
     expect(await page.getByTestId('pass-rate').textContent()).toContain('100%');
-    await expect(page.getByRole('button', { name: /Copy badge Markdown/ }).count()).resolves.toBe(1);
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    const copy = page.getByRole('button', { name: /Copy badge Markdown/ });
+    expect(await copy.textContent()).toBe('Copy badge Markdown');
+    await copy.click();
+    await copy.filter({ hasText: 'Copied' }).waitFor({ timeout: 5000 });
+    const badge = `${server.url}/api/projects/${encodeURIComponent(project ?? '')}/badge.svg?branch=master`;
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`[![build status](${badge})](${server.url}/)`);
+    expect(await (await fetch(badge)).text()).toContain('>passing<');
 
     // Hovering the newest (rightmost) bar names its build and links to it.
     const over = page.locator('.duration-chart .u-over');

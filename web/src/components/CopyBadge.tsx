@@ -3,7 +3,7 @@ import { badgeUrl } from '../lib/api';
 
 /** Copies Markdown for a README: the branch's badge, linking to Roger. Where the clipboard is out of
  *  reach (a page served over plain http), the Markdown is shown to copy by hand. */
-export function CopyBadge({ name, branch, alias }: { name: string; branch: string; alias: string }) {
+export function CopyBadge({ name, branch, alias, text = 'Copy badge' }: { name: string; branch: string; alias: string; text?: string }) {
   const [copied, setCopied] = useState(false);
   const copy = () => {
     const origin = window.location.origin;
@@ -20,7 +20,7 @@ export function CopyBadge({ name, branch, alias }: { name: string; branch: strin
   };
   return (
     <button type="button" className="button button-small" onClick={copy} aria-label={`Copy badge Markdown for ${alias}`} data-badge-markdown>
-      {copied ? 'Copied' : 'Copy badge'}
+      {copied ? 'Copied' : text}
     </button>
   );
 }

@@ -60,7 +60,7 @@ export function ProjectPage({ name }: { name: string }) {
                   </select>
                 </label>
               )}
-              <CopyBadge name={data.project} branch={branch} alias={data.alias} />
+              <CopyBadge name={data.project} branch={branch} alias={data.alias} text="Copy badge Markdown" />
             </div>
           </section>
           <section className="card project-card" aria-labelledby="durations-title">
