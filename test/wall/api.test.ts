@@ -103,6 +103,13 @@ describe.each(backendCases)('GET /api/wall, /api/projects/:name/builds and /api/
     const missing = await get<{ message: string }>(`/api/projects/${encodeURIComponent(projectId(REPO_A, 'nope'))}/builds`);
     expect(missing).toEqual({ status: 404, body: { message: 'project not found' } });
     for (const bad of ['0', '501', 'x', '-1']) expect((await get(`${url}?limit=${bad}`)).status).toBe(400);
+    // Names that are no project: traversal, SQL, unicode; an over-long one is refused before any lookup.
+    expect((await get(`/api/projects/${encodeURIComponent(`${A}${'a'.repeat(3000)}`)}/builds`)).status).toBe(414);
+    for (const name of ['../../etc/passwd', "x' or '1'='1", 'π__π', `${A}${'a'.repeat(1000)}`]) {
+      const res = await get<{ message: string }>(`/api/projects/${encodeURIComponent(name)}/builds`);
+      expect({ name: name.slice(0, 40), status: res.status }).toEqual({ name: name.slice(0, 40), status: 404 });
+      expect(typeof res.body.message).toBe('string');
+    }
   });
 
   it('counts queue waits and running builds per bucket over the last hours', async () => {
