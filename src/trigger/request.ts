@@ -24,7 +24,8 @@ export interface BuildInput {
 
 /** Validates an untrusted build request and queues it; nothing is cloned here. */
 export async function requestBuild(deps: RequestDeps, input: BuildInput): Promise<{ build: BuildRecord; created: boolean }> {
-  const result = await deps.store.createBuild(checkBuild(input, deps.allowedSchemes));
+  const build = checkBuild(input, deps.allowedSchemes);
+  const result = await deps.store.createBuild(build);
   if (result.created) deps.wake();
   return result;
 }
