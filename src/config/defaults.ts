@@ -14,6 +14,8 @@ export function defaultTree(): Tree {
     docker: { client: { socketPath: '/var/run/docker.sock' } },
     auth: { github: null, dockerhub: null, registries: {}, slack: null },
     github: { apiUrl: 'https://api.github.com', webhookSecret: null, allowUnsigned: false, repositories: [] },
+    gitlab: { apiUrl: 'https://gitlab.com/api/v4', token: null, webhookToken: null },
+    gitea: { apiUrl: null, token: null, webhookSecret: null },
     notifications: {},
     publishers: {},
   };

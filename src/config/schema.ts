@@ -108,6 +108,25 @@ export const fileSchema = z
         repositories: z.array(z.string().regex(/^[A-Za-z0-9_.-]+\/(\*|[A-Za-z0-9_.-]+)$/, 'expected owner/name or owner/*')),
       })
       .strict(),
+    gitlab: z
+      .object({
+        // `https://HOST/api/v4`; its host is the one gitlab.token is sent to when cloning.
+        apiUrl: url,
+        // Clones private repositories (as user `oauth2`) and posts commit statuses.
+        token: nonEmpty.nullable(),
+        // What GitLab sends as X-Gitlab-Token; webhooks are refused while it is unset.
+        webhookToken: nonEmpty.nullable(),
+      })
+      .strict(),
+    gitea: z
+      .object({
+        // `https://HOST/api/v1` (Gitea or Forgejo); unset = no statuses and no token for clones.
+        apiUrl: url.nullable(),
+        token: nonEmpty.nullable(),
+        // The webhook's secret (HMAC-SHA256 of the body); webhooks are refused while it is unset.
+        webhookSecret: nonEmpty.nullable(),
+      })
+      .strict(),
     notifications: z.preprocess((v) => emptyEntries(normalizeNotifications(v)), settings),
     publishers: z.preprocess(emptyEntries, settings),
     routes: legacy,
@@ -138,6 +157,8 @@ export const configSchema = fileSchema.transform(
     docker: { client: raw.docker.client },
     auth: raw.auth,
     github: raw.github,
+    gitlab: raw.gitlab,
+    gitea: raw.gitea,
     notifications: raw.notifications,
     publishers: raw.publishers,
   }),

@@ -1,3 +1,5 @@
+import type { ForgeName } from './forge.js';
+
 /**
  * Roger's build statuses; `canceled` and `skipped` are ours. `skipped`: a webhook build whose ref
  * build.yml's `settings.matching` does not allow; nothing was built.
@@ -18,9 +20,12 @@ export interface BuildOptions {
   target?: string;
   /** Set by webhook triggers only (never accepted from a request): whether the ref is a tag, and that
    *  build.yml's `settings.matching` applies. */
+  /** The forge whose webhook asked for the build (set by webhooks only): its commit status notifier
+   *  reports on it. Absent: the forge whose host serves the repository, else GitHub. */
+  forge?: ForgeName;
   webhook?: {
     refType: 'branch' | 'tag';
-    /** The X-GitHub-Delivery that queued the build; its record learns when matching skips the build. */
+    /** The delivery that queued the build; its record learns when matching skips the build. */
     delivery?: string;
   };
 }

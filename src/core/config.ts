@@ -61,6 +61,22 @@ export interface Config {
     /** Webhook allow-list: `owner/name` or `owner/*`; empty = any. */
     repositories: string[];
   };
+  gitlab: {
+    /** `https://HOST/api/v4`. */
+    apiUrl: string;
+    /** Clones private repositories of that host and posts commit statuses. */
+    token: string | null;
+    /** Compared with X-Gitlab-Token; null = GitLab webhooks are refused. */
+    webhookToken: string | null;
+  };
+  /** Gitea or Forgejo. */
+  gitea: {
+    /** `https://HOST/api/v1`; null = none. */
+    apiUrl: string | null;
+    token: string | null;
+    /** Signs webhook bodies (HMAC-SHA256); null = Gitea webhooks are refused. */
+    webhookSecret: string | null;
+  };
   /** Notifier settings by name, as Roger had them (`global: 'true'` = for every project). */
   notifications: Record<string, Record<string, unknown>>;
   publishers: Record<string, Record<string, unknown>>;

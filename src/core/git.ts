@@ -19,6 +19,8 @@ export interface CheckoutRequest {
   dir: string;
   /** Token for https clones of private repositories; never put on a command line or in a URL. */
   token?: string;
+  /** The user name the forge expects with the token (GitLab: `oauth2`); default `x-access-token`. */
+  tokenUser?: string;
   log: BuildLog;
   signal?: AbortSignal;
 }
@@ -28,9 +30,16 @@ export interface Git {
   /** Fetches `ref` (branch or tag, shallow) into `dir` and checks it out; returns the commit. */
   checkout(req: CheckoutRequest): Promise<Commit>;
   /** The remote's default branch (HEAD symref), or undefined when the remote does not say. */
-  defaultBranch(url: string, opts?: { token?: string; signal?: AbortSignal }): Promise<string | undefined>;
+  defaultBranch(url: string, opts?: TokenOptions): Promise<string | undefined>;
   /** The remote's branch and tag names (`git ls-remote --heads --tags`). */
-  refs(url: string, opts?: { token?: string; signal?: AbortSignal }): Promise<RemoteRefs>;
+  refs(url: string, opts?: TokenOptions): Promise<RemoteRefs>;
+}
+
+/** A token for an https remote, as in CheckoutRequest. */
+export interface TokenOptions {
+  token?: string;
+  tokenUser?: string;
+  signal?: AbortSignal;
 }
 
 export interface RemoteRefs {

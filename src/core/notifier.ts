@@ -2,7 +2,9 @@ import type { BuildRecord } from './build.js';
 import type { Project } from './project.js';
 
 /** The names build.yml's `notify:` and config.yml's `notifications.<name>` know. */
-export const NOTIFIER_NAMES = ['github', 'slack', 'emailSes', 'email', 'webhook'] as const;
+export const NOTIFIER_NAMES = ['github', 'gitlab', 'gitea', 'slack', 'emailSes', 'email', 'webhook'] as const;
+/** The commit status notifiers, one per forge; build.yml naming any of them means "the build's forge". */
+export const STATUS_NOTIFIERS = ['github', 'gitlab', 'gitea'] as const;
 export type NotifierName = (typeof NOTIFIER_NAMES)[number];
 
 export const isNotifierName = (name: string): name is NotifierName => (NOTIFIER_NAMES as readonly string[]).includes(name);

@@ -50,6 +50,17 @@ export interface Delivery {
   identity?: string;
 }
 
+/** What became of a delivery handed to `receiveDelivery`. */
+export type DeliveryReceipt =
+  /** Its delivery id was seen before: nothing recorded, nothing queued. */
+  | { kind: 'seen' }
+  /** An earlier delivery asked for the same thing: recorded as its duplicate, with its build. */
+  | { kind: 'replay'; of: Delivery }
+  /** Recorded; no build was asked for (a request whose head is looked up next). */
+  | { kind: 'recorded' }
+  /** Recorded with the build it queued, or the queued build of the same commit it joined. */
+  | { kind: 'queued'; build: BuildRecord; created: boolean };
+
 /**
  * The Store port: builds, their logs and webhook deliveries. One implementation over Kysely serves
  * SQLite (embedded) and Postgres (shared by agents). Every method is atomic on its own.
@@ -96,6 +107,10 @@ export interface Store {
    *  `since`, not counting those that failed on Roger's side (`failed: …`); undefined when none. */
   findReplayed(id: string, identity: string, since: string): Promise<Delivery | undefined>;
   listDeliveries(q: { limit: number }): Promise<Delivery[]>;
+  /** One transaction, serialised per identity: records the delivery; when it has an identity that a
+   *  delivery received at or after `replaySince` already had, records it as that one's duplicate;
+   *  otherwise queues `build` (if given, as createBuild does) and records the outcome on it. */
+  receiveDelivery(d: Delivery, opts: { build?: NewBuild; replaySince: string }): Promise<DeliveryReceipt>;
   /** Records one notification attempt. */
   recordNotification(a: NotificationAttempt): Promise<void>;
   /** A build's notification attempts, oldest first. */

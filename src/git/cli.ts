@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckoutRequest, Commit, Git, RemoteRefs } from '../core/git.js';
+import type { CheckoutRequest, Commit, Git, RemoteRefs, TokenOptions } from '../core/git.js';
 import { COMMIT_LOG_ARGS, parseCommit } from './commit.js';
 import { authHeader, gitEnv } from './env.js';
 import { localFailure, remoteFailure } from './failure.js';
@@ -29,8 +29,8 @@ export function createGit(opts: GitOptions = {}): Git {
     // Checked again: this is the last stop before a process runs, whatever the caller did.
     checkRepoUrl(req.url, [...protocols]);
     checkRefName(req.ref);
-    const env = gitEnv(process.env, { protocols, url: req.url, token: req.token });
-    const secrets = secretsOf(req.url, req.token);
+    const env = gitEnv(process.env, { protocols, url: req.url, token: req.token, tokenUser: req.tokenUser });
+    const secrets = secretsOf(req.url, req.token, req.tokenUser);
     const shown = redactUrl(req.url);
     const budget = new LogBudget(GIT_LOG_LIMIT);
     const run = (args: readonly string[], capture = false): Promise<RunResult> =>
@@ -47,18 +47,18 @@ export function createGit(opts: GitOptions = {}): Git {
 
   async function defaultBranch(
     url: string,
-    o: { token?: string; signal?: AbortSignal } = {},
+    o: TokenOptions = {},
   ): Promise<string | undefined> {
     return parseHeadSymref(await lsRemote(url, ['--symref', '--', url, 'HEAD'], o));
   }
 
-  async function refs(url: string, o: { token?: string; signal?: AbortSignal } = {}): Promise<RemoteRefs> {
+  async function refs(url: string, o: TokenOptions = {}): Promise<RemoteRefs> {
     return parseRefs(await lsRemote(url, ['--heads', '--tags', '--refs', '--', url], o));
   }
 
-  async function lsRemote(url: string, args: string[], o: { token?: string; signal?: AbortSignal }): Promise<string> {
+  async function lsRemote(url: string, args: string[], o: TokenOptions): Promise<string> {
     checkRepoUrl(url, [...protocols]);
-    const env = gitEnv(process.env, { protocols, url, token: o.token });
+    const env = gitEnv(process.env, { protocols, url, token: o.token, tokenUser: o.tokenUser });
     // An empty private directory as cwd: ls-remote would otherwise read the config of any
     // repository it found around the server's working directory.
     const cwd = await mkdtemp(join(tmpdir(), 'roger-ls-remote-'));
@@ -67,7 +67,7 @@ export function createGit(opts: GitOptions = {}): Git {
         cwd,
         env,
         signal: o.signal,
-        secrets: secretsOf(url, o.token),
+        secrets: secretsOf(url, o.token, o.tokenUser),
         captureStdout: true,
       });
       if (res.code !== 0) throw remoteFailure(redactUrl(url), res.stderr);
@@ -104,9 +104,9 @@ async function local(step: string, result: Promise<RunResult>): Promise<RunResul
 }
 
 /** Everything git could echo that must not reach the log: the token, its header form, a URL password. */
-function secretsOf(url: string, token: string | undefined): string[] {
+function secretsOf(url: string, token: string | undefined, user: string | undefined): string[] {
   const secrets: string[] = [];
-  if (token) secrets.push(token, authHeader(token).replace(/^Authorization: Basic /, ''));
+  if (token) secrets.push(token, authHeader(token, user).replace(/^Authorization: Basic /, ''));
   const password = urlPassword(url);
   if (password) secrets.push(password);
   return secrets;

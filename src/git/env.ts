@@ -9,6 +9,8 @@ export interface GitEnvOptions {
   /** Repository URL: the token goes only to its https origin. */
   url?: string;
   token?: string;
+  /** The user name sent with the token (GitLab wants `oauth2`). */
+  tokenUser?: string;
 }
 
 /**
@@ -44,13 +46,13 @@ export function gitEnv(base: NodeJS.ProcessEnv, opts: GitEnvOptions): NodeJS.Pro
     Object.assign(env, {
       GIT_CONFIG_COUNT: '1',
       GIT_CONFIG_KEY_0: `http.${origin}.extraHeader`,
-      GIT_CONFIG_VALUE_0: authHeader(opts.token),
+      GIT_CONFIG_VALUE_0: authHeader(opts.token, opts.tokenUser),
     });
   }
   return env;
 }
 
-/** The header GitHub (and most forges) accept for a token used as a password. */
-export function authHeader(token: string): string {
-  return `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+/** The header forges accept for a token used as a password: GitHub and Gitea take any user name, GitLab wants `oauth2`. */
+export function authHeader(token: string, user = 'x-access-token'): string {
+  return `Authorization: Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
 }

@@ -9,7 +9,7 @@ import type { Store } from '../core/store.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
 import { eventsRoutes } from '../http/routes/events.js';
-import { githubHookRoutes } from '../http/routes/github-hook.js';
+import { hookRoutes } from '../http/routes/hooks.js';
 import { webRoutes } from '../http/routes/web.js';
 import type { Scheduler } from '../queue/scheduler.js';
 import { removeStaleWorkspaces, startHousekeeping } from '../runner/housekeeping.js';
@@ -69,7 +69,7 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
       engine: runner.engine,
       metrics,
       scheduler,
-      plugins: [githubHookRoutes({ config, store, wake: () => scheduler.wake(), log }), webRoutes(), eventsRoutes(feed)],
+      plugins: [hookRoutes({ config, store, wake: () => scheduler.wake(), log }), webRoutes(), eventsRoutes(feed)],
     },
     { ...logOptions, level: 'warn' },
   );
@@ -110,6 +110,11 @@ function announcingCreated(store: Store, feed: BuildFeed): Store {
       const result = await store.createBuild(b);
       if (result.created) feed.publish('created', result.build);
       return result;
+    },
+    async receiveDelivery(d, opts) {
+      const receipt = await store.receiveDelivery(d, opts);
+      if (receipt.kind === 'queued' && receipt.created) feed.publish('created', receipt.build);
+      return receipt;
     },
     async addSiblings(groupId, projects) {
       const siblings = await store.addSiblings(groupId, projects);

@@ -3,6 +3,8 @@ import type { Notifier, NotifierName } from '../core/notifier.js';
 import { emailNotifier } from './email.js';
 import { emailSesNotifier } from './email-ses.js';
 import { githubStatusNotifier } from './github-status.js';
+import { giteaStatusNotifier } from './gitea-status.js';
+import { gitlabStatusNotifier } from './gitlab-status.js';
 import { slackNotifier } from './slack.js';
 import { webhookNotifier } from './webhook.js';
 
@@ -12,6 +14,8 @@ export type NotifierFactory = (config: Config) => Notifier | undefined;
 /** Every notifier Roger knows, by the name build.yml's `notify:` uses. A new one is one file and one line here. */
 export const NOTIFIER_FACTORIES: Record<NotifierName, NotifierFactory> = {
   github: (config) => githubStatusNotifier(config),
+  gitlab: (config) => gitlabStatusNotifier(config),
+  gitea: (config) => giteaStatusNotifier(config),
   slack: slackNotifier,
   emailSes: emailSesNotifier,
   email: emailNotifier,

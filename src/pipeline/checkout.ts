@@ -4,6 +4,7 @@ import { MAX_BUILDFILE_BYTES } from '../buildfile/parse.js';
 import { resolveInside } from '../buildfile/paths.js';
 import type { Config } from '../core/config.js';
 import type { Commit } from '../core/git.js';
+import { cloneCredential } from '../forge/credentials.js';
 import { forgeHost } from '../forge/github/repo.js';
 import { repoAddress } from '../git/url.js';
 import { readCapped } from './read-capped.js';
@@ -16,14 +17,15 @@ const MAX_BUILD_FILE = MAX_BUILDFILE_BYTES;
 /** Stage 1: fetch the ref, learn the commit (told to `onCommit` at once), read build.yml. */
 export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommit?: (commit: Commit, ref: string) => void): Promise<CheckedOut> {
   const { git, config } = deps;
-  const token = githubTokenFor(req.repo, config);
+  const credential = cloneCredential(req.repo, config, req.options);
+  const auth = credential === undefined ? {} : { token: credential.token, tokenUser: credential.tokenUser };
   // The default branch decides the `latest` tag; when the ref is known it is asked in parallel with the fetch.
-  const asking = git.defaultBranch(req.repo, { token, signal: req.signal }).catch(() => undefined);
+  const asking = git.defaultBranch(req.repo, { ...auth, signal: req.signal }).catch(() => undefined);
   const ref = req.ref ?? (await asking) ?? 'master';
   const dir = join(req.workDir, 'src');
   req.log.write(`Fetching ${ref} of ${req.repo}`);
   const [commit, defaultBranch] = await Promise.all([
-    git.checkout({ url: req.repo, ref, dir, token, log: req.log, signal: req.signal }),
+    git.checkout({ url: req.repo, ref, dir, ...auth, log: req.log, signal: req.signal }),
     asking,
   ]);
   onCommit?.(commit, ref);
@@ -38,7 +40,7 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommi
   );
   const co: CheckedOut = { dir, ref, defaultBranch, commit, buildFile };
   if (buildFile.projects.some((p) => p.tags !== undefined || p.autoTag === true)) {
-    const remote = await git.refs(req.repo, { token, signal: req.signal });
+    const remote = await git.refs(req.repo, { ...auth, signal: req.signal });
     const known = req.options.webhook?.refType;
     co.refs = { refType: known ?? (remote.branches.includes(ref) || !remote.tags.includes(ref) ? 'branch' : 'tag'), tags: remote.tags };
   }
@@ -46,7 +48,7 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommi
 }
 
 /**
- * `auth.github` goes only to the GitHub that `github.apiUrl` serves (`api.github.com` -> `github.com`,
+ * (cloneCredential generalises this to every forge.) `auth.github` goes only to the GitHub that `github.apiUrl` serves (`api.github.com` -> `github.com`,
  * Enterprise `https://HOST/api/v3` -> `HOST`, which serves git and the API alike), over https, and
  * only when the URL names that host the same way to every reader: `repoAddress` refuses spellings
  * that git and URL parsers read as different hosts. Any other host never sees it.

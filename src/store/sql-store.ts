@@ -8,6 +8,7 @@ import { countByStatus } from './queries/count-by-status.js';
 import { createBuild } from './queries/create-build.js';
 import { deleteFinishedBefore } from './queries/delete-finished.js';
 import { findReplayed, listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
+import { receiveDelivery } from './queries/receive-delivery.js';
 import { failStarted } from './queries/fail-started.js';
 import { listNotifications, recordNotification } from './queries/notifications.js';
 import { latestBuild } from './queries/latest-build.js';
@@ -49,6 +50,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     readLog: (groupId, offset, maxChars) => run('read a log', () => readLog(backend, groupId, offset, maxChars)),
     recordDelivery: (d) => run('record a delivery', () => recordDelivery(backend, d)),
     updateDelivery: (id, patch) => run('update a delivery', () => updateDelivery(backend, id, patch)),
+    receiveDelivery: (d, opts) => run('record a delivery', () => receiveDelivery(backend, d, opts)),
     listDeliveries: (q) => run('list deliveries', () => listDeliveries(backend, q)),
     recordNotification: (a) => run('record a notification', () => recordNotification(backend, a)),
     listNotifications: (buildId) => run('list notifications', () => listNotifications(backend, buildId)),

@@ -7,7 +7,8 @@ import { createFakeEngine } from '../../src/engine/fake.js';
 import { createGitHubApi, type GitHubApi } from '../../src/forge/github/api.js';
 import { createApp } from '../../src/http/app.js';
 import { Metrics } from '../../src/http/metrics.js';
-import { githubHookRoutes } from '../../src/http/routes/github-hook.js';
+import { hookRoutes } from '../../src/http/routes/hooks.js';
+import { githubForge } from '../../src/forge/github/forge.js';
 import { LogHub } from '../../src/logs/hub.js';
 import { openStore } from '../../src/store/open.js';
 import type { SignedRequest } from './fixtures.js';
@@ -33,7 +34,7 @@ export async function startHookApp(config: Config, opts: { api?: GitHubApi; apiR
   const warnings: string[] = [];
   const log = { warn: (m: unknown) => void warnings.push(String(m)), error: (m: unknown) => void warnings.push(String(m)) };
   const api = opts.api ?? createGitHubApi({ apiUrl: config.github.apiUrl, token: config.auth.github, retry: opts.apiRetry });
-  const hook = githubHookRoutes({ config, store, wake: () => void wakes++, log, api });
+  const hook = hookRoutes({ config, store, wake: () => void wakes++, log, forges: [githubForge(config, api)] });
   const scheduler = { wake: () => undefined, cancel: () => false, runningCount: 0 };
   const logs = new LogHub(store, { mask: createMasker([]) });
   const app = await createApp({ config, store, logs, engine: createFakeEngine(), metrics: new Metrics(), scheduler, plugins: [hook] });

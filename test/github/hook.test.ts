@@ -58,7 +58,7 @@ describe('POST /public/api/hooks/github with github.webhookSecret set', () => {
     const build = (await hook.store.getBuild(String(res.body.id)))!;
     expect(build).toMatchObject({ repo: REPO, branch: 'master', commit: SHA, trigger: 'webhook', status: 'queued' });
     const id = req.headers['x-github-delivery']!;
-    expect(build.options).toEqual({ webhook: { refType: 'branch', delivery: id } });
+    expect(build.options).toEqual({ forge: 'github', webhook: { refType: 'branch', delivery: id } });
     expect(hook.wakes()).toBe(wakes + 1);
     expect(await delivery(id)).toMatchObject({ event: 'push', repo: REPO, ref: 'master', result: 'built', build_id: build.id });
   });
@@ -96,11 +96,46 @@ describe('POST /public/api/hooks/github with github.webhookSecret set', () => {
   });
 
   it('create of a tag queues the tag; ping answers 200', async () => {
-    const res = await hook.post(await signed('create', rewriteRepo(createTag(), REPO)));
+    const repo = 'https://git.example.test/octo/created.git';
+    const res = await hook.post(await signed('create', rewriteRepo(createTag(), repo)));
     expect(res.status).toBe(202);
     expect(await hook.store.getBuild(String(res.body.id))).toMatchObject({ branch: 'simple-tag', commit: null, options: { webhook: { refType: 'tag' } } });
     const pong = await hook.post(await signed('ping', ping()));
     expect(pong).toEqual({ status: 200, body: { message: 'pong' } });
+  });
+
+  it.each([
+    ['create then push', ['create', 'push']],
+    ['push then create', ['push', 'create']],
+    ['both at once', ['both']],
+  ])('a new tag announced by create and push builds once (%s); the second delivery is a duplicate of the first build', async (_name, order) => {
+    const repo = `https://git.example.test/octo/tagged-${order.join('-')}.git`;
+    const push = rewriteRepo(pushTag(), repo);
+    Object.assign(push, { after: 'e'.repeat(40), head_commit: { id: 'e'.repeat(40), message: 'release' } });
+    const requests = { create: await signed('create', rewriteRepo(createTag(), repo)), push: await signed('push', push) };
+    const answers =
+      order[0] === 'both'
+        ? await Promise.all([hook.post(requests.create), hook.post(requests.push)])
+        : [await hook.post(requests[order[0] as 'create']), await hook.post(requests[order[1] as 'push'])];
+    const tagBuilds = (await builds()).filter((b) => b.repo === repo);
+    expect(tagBuilds).toHaveLength(1);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 202]);
+    const ids = [requests.create.headers['x-github-delivery']!, requests.push.headers['x-github-delivery']!];
+    const recorded = await Promise.all(ids.map((id) => delivery(id)));
+    expect(recorded.map((d) => d?.build_id)).toEqual([tagBuilds[0]!.id, tagBuilds[0]!.id]);
+    expect(recorded.filter((d) => d?.result === 'built')).toHaveLength(1);
+    expect(recorded.filter((d) => d?.result.startsWith('duplicate: same payload as delivery'))).toHaveLength(1);
+  });
+
+  it('a tag pushed again (moved, not created) builds again', async () => {
+    const repo = 'https://git.example.test/octo/moved.git';
+    const first = rewriteRepo(pushTag(), repo);
+    Object.assign(first, { after: '1'.repeat(40), head_commit: { id: '1'.repeat(40) } });
+    const moved = rewriteRepo(pushTag(), repo);
+    Object.assign(moved, { created: false, before: '1'.repeat(40), after: '2'.repeat(40), head_commit: { id: '2'.repeat(40) } });
+    expect((await hook.post(await signed('push', first))).status).toBe(202);
+    expect((await hook.post(await signed('push', moved))).status).toBe(202);
+    expect((await builds()).filter((b) => b.repo === repo)).toHaveLength(2);
   });
 
   it('deleted refs, other events and other comments build nothing and say why (202)', async () => {

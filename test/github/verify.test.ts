@@ -1,7 +1,7 @@
 import { sign } from '@octokit/webhooks-methods';
 import { describe, expect, it } from 'vitest';
 import { isRogerError } from '../../src/core/errors.js';
-import { decodePayload } from '../../src/forge/github/payload.js';
+import { decodePayload } from '../../src/forge/payload.js';
 import { checkSignature } from '../../src/forge/github/verify.js';
 import { pushToMaster } from './fixtures.js';
 

@@ -67,7 +67,7 @@ describe('notifications from the runner', () => {
     expect(build.status).toBe('passed');
     await notifications.idle();
     const log = await store.readLog(build.groupId, 0);
-    expect(log).toContain('Warning: unknown notify "pager" (known: github, slack, emailSes, email, webhook); ignored');
+    expect(log).toContain('Warning: unknown notify "pager" (known: github, gitlab, gitea, slack, emailSes, email, webhook); ignored');
     expect(log).toContain('Notified webhook (app passed): POST answered 200');
     expect(hook.requests.filter((r) => JSON.parse(r.body).id === build.id)).toHaveLength(1);
   });

@@ -1,7 +1,9 @@
 import { projectId, repoName } from '../../core/build.js';
 import type { BuildRecord } from '../../core/build.js';
 import type { NewBuild } from '../../core/store.js';
+import type { Transaction } from 'kysely';
 import type { SqlBackend } from '../backend.js';
+import type { Database } from '../schema.js';
 import { newId, now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
 
@@ -13,48 +15,55 @@ export async function createBuild(
   backend: SqlBackend,
   b: NewBuild,
 ): Promise<{ build: BuildRecord; created: boolean }> {
+  return backend.db.transaction().execute((trx) => createBuildIn(backend, trx, b));
+}
+
+/** createBuild inside a transaction the caller holds (a delivery's records and its build commit together). */
+export async function createBuildIn(
+  backend: SqlBackend,
+  trx: Transaction<Database>,
+  b: NewBuild,
+): Promise<{ build: BuildRecord; created: boolean }> {
   const commit = b.commit ?? null;
-  return backend.db.transaction().execute(async (trx) => {
-    if (commit !== null) {
-      await backend.lock(trx, `enqueue\n${b.repo}\n${b.branch}\n${commit}`);
-      const existing = await trx
-        .selectFrom('builds')
-        .selectAll()
-        .where('repo', '=', b.repo)
-        .where('branch', '=', b.branch)
-        .where('commit_sha', '=', commit)
-        .where('status', '=', 'queued')
-        .orderBy('seq')
-        .limit(1)
-        .executeTakeFirst();
-      if (existing) return { build: toBuildRecord(existing), created: false };
-    }
-    const id = newId();
-    const at = now();
-    const row = await trx
-      .insertInto('builds')
-      .values({
-        id,
-        group_id: id,
-        project: projectId(b.repo, repoName(b.repo)),
-        repo: b.repo,
-        branch: b.branch,
-        status: 'queued',
-        tag: null,
-        commit_sha: commit,
-        author: null,
-        digest: null,
-        trigger: b.trigger,
-        options: JSON.stringify(b.options),
-        error: null,
-        created_at: at,
-        updated_at: at,
-        started_at: null,
-        finished_at: null,
-        duration_ms: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return { build: toBuildRecord(row), created: true };
-  });
+  if (commit !== null) {
+    await backend.lock(trx, `enqueue\n${b.repo}\n${b.branch}\n${commit}`);
+    const existing = await trx
+      .selectFrom('builds')
+      .selectAll()
+      .where('repo', '=', b.repo)
+      .where('branch', '=', b.branch)
+      .where('commit_sha', '=', commit)
+      .where('status', '=', 'queued')
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    if (existing) return { build: toBuildRecord(existing), created: false };
+  }
+  const id = newId();
+  const at = now();
+  const row = await trx
+    .insertInto('builds')
+    .values({
+      id,
+      group_id: id,
+      project: projectId(b.repo, repoName(b.repo)),
+      repo: b.repo,
+      branch: b.branch,
+      status: 'queued',
+      tag: null,
+      commit_sha: commit,
+      author: null,
+      digest: null,
+      trigger: b.trigger,
+      options: JSON.stringify(b.options),
+      error: null,
+      created_at: at,
+      updated_at: at,
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { build: toBuildRecord(row), created: true };
 }

@@ -1,12 +1,12 @@
-import { badInput, toError } from '../../core/errors.js';
+import { badInput, toError } from '../core/errors.js';
 
 /**
- * The webhook payload from the body GitHub sent: `application/json`, or a form whose `payload` field
+ * The webhook payload from the body a forge sent: `application/json`, or a form whose `payload` field
  * holds the JSON (the webhook's "application/x-www-form-urlencoded" content type). Anything that is not
  * a JSON object is refused with a bad-input error saying why.
  */
 export function decodePayload(body: string, contentType: string | undefined): Record<string, unknown> {
-  if (body.trim() === '') throw badInput('empty body: expected a GitHub webhook payload');
+  if (body.trim() === '') throw badInput('empty body: expected a webhook payload');
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   let json: string;
   if (type === 'application/json') json = body;

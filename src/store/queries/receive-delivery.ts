@@ -1,0 +1,64 @@
+import type { Transaction } from 'kysely';
+import type { Delivery, DeliveryReceipt, NewBuild } from '../../core/store.js';
+import type { SqlBackend } from '../backend.js';
+import type { Database } from '../schema.js';
+import { toDelivery } from '../rows.js';
+import { createBuildIn } from './create-build.js';
+
+/**
+ * A delivery's records in one transaction: the delivery, the replay check and the build it queues.
+ * The lock on its identity makes two deliveries asking for the same thing (GitHub's `create` and
+ * `push` of one new tag, a replay racing the original) take turns, so the second always finds the
+ * first one's build.
+ */
+export async function receiveDelivery(
+  backend: SqlBackend,
+  d: Delivery,
+  opts: { build?: NewBuild; replaySince: string },
+): Promise<DeliveryReceipt> {
+  return backend.db.transaction().execute(async (trx): Promise<DeliveryReceipt> => {
+    if (d.identity !== undefined) await backend.lock(trx, `delivery\n${d.identity}`);
+    const inserted = await trx
+      .insertInto('deliveries')
+      .values({
+        id: d.id,
+        event: d.event,
+        repo: d.repo,
+        ref: d.ref,
+        result: d.result,
+        build_id: d.buildId,
+        received_at: d.receivedAt,
+        identity: d.identity ?? null,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { kind: 'seen' };
+    const original = d.identity === undefined ? undefined : await earlier(trx, d.id, d.identity, opts.replaySince);
+    if (original !== undefined) {
+      await setResult(trx, d.id, `duplicate: same payload as delivery ${original.id}`, original.buildId);
+      return { kind: 'replay', of: original };
+    }
+    if (opts.build === undefined) return { kind: 'recorded' };
+    const { build, created } = await createBuildIn(backend, trx, opts.build);
+    await setResult(trx, d.id, created ? 'built' : `duplicate: build ${build.id} is already queued for this commit`, build.id);
+    return { kind: 'queued', build, created };
+  });
+}
+
+async function earlier(trx: Transaction<Database>, id: string, identity: string, since: string): Promise<Delivery | undefined> {
+  const row = await trx
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('identity', '=', identity)
+    .where('received_at', '>=', since)
+    .where('id', '!=', id)
+    .where('result', 'not like', 'failed:%')
+    .orderBy('seq', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toDelivery(row) : undefined;
+}
+
+async function setResult(trx: Transaction<Database>, id: string, result: string, buildId: string | null): Promise<void> {
+  await trx.updateTable('deliveries').set({ result, build_id: buildId }).where('id', '=', id).execute();
+}
