@@ -58,8 +58,10 @@ export interface Store {
   updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
   /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
   addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;
-  /** Atomically moves the oldest queued build to `started` and returns it, unless `maxStarted`
-   *  builds are already started (null = no limit). Safe with many concurrent callers. */
+  /** Atomically moves the next queued build to `started` and returns it, unless `maxStarted` builds
+   *  are already started (null = no limit). The next build: the repository with the fewest running
+   *  requests first, then the oldest; a branch with a build running waits. Safe with many concurrent
+   *  callers. */
   claimNext(maxStarted: number | null): Promise<BuildRecord | undefined>;
   /** Marks every `started` build failed with `reason`; returns how many (crash recovery). */
   failStarted(reason: string): Promise<number>;
