@@ -13,6 +13,7 @@ import { latestBuild } from './queries/latest-build.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
 import { getBuild, listBuilds, listGroup } from './queries/read-builds.js';
+import { supersede } from './queries/supersede.js';
 import { updateBuild } from './queries/update-build.js';
 
 /**
@@ -35,6 +36,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     listProjects: (q) => run('list projects', () => listProjects(backend, q)),
     latestBuild: (project, branch) => run('read a project\'s latest build', () => latestBuild(backend, project, branch)),
     updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
+    supersede: (repo, branch) => run('supersede older builds', () => supersede(backend, repo, branch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
     claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),

@@ -1,14 +1,15 @@
 import { badInput } from '../core/errors.js';
 import type { BuildOptions, BuildRecord, Trigger } from '../core/build.js';
-import type { Store } from '../core/store.js';
 import { checkRefName, checkRepoUrl } from '../git/url.js';
+import { cancelBuild, type CancelDeps } from './cancel.js';
 import { parseBuildOptions } from './options.js';
 
-export interface RequestDeps {
-  store: Store;
+export interface RequestDeps extends CancelDeps {
   allowedSchemes: string[];
   /** Tells the scheduler there is work. */
   wake(): void;
+  /** `builds.cancelSuperseded`: a newer build of a branch cancels the one running too. */
+  cancelSuperseded: boolean;
 }
 
 export interface BuildInput {
@@ -22,7 +23,11 @@ export interface BuildInput {
   internal?: Pick<BuildOptions, 'webhook'>;
 }
 
-/** Validates an untrusted build request and queues it; nothing is cloned here. */
+/**
+ * Validates an untrusted build request and queues it; nothing is cloned here. Every way a build is
+ * queued (API, rebuild, webhook push, pull request comment) comes through here, so this is where a
+ * newer build supersedes the older ones of its repository and branch.
+ */
 export async function requestBuild(deps: RequestDeps, input: BuildInput): Promise<{ build: BuildRecord; created: boolean }> {
   if (typeof input.repo !== 'string' || input.repo.trim() === '') throw badInput('repo is required, e.g. ?repo=https://github.com/org/app');
   // checkRepoUrl also refuses credentials in the URL: it is stored, listed by the API and logged.
@@ -34,6 +39,28 @@ export async function requestBuild(deps: RequestDeps, input: BuildInput): Promis
   }
   const options: BuildOptions = { ...parseBuildOptions(input.options), ...input.internal };
   const result = await deps.store.createBuild({ repo, branch, trigger: input.trigger, options, commit: input.commit ?? null });
-  if (result.created) deps.wake();
+  if (result.created) {
+    await supersedeOlder(deps, result.build);
+    deps.wake();
+  }
   return result;
+}
+
+/**
+ * Older queued builds of the branch are canceled (`superseded by <id>`): only the newest commit is
+ * worth building. Running ones too with `builds.cancelSuperseded`, through the cancel use case so the
+ * run and its siblings stop; not one building the very commit that was queued again, which would
+ * only start over. Tags are releases, each kept: they neither supersede nor are superseded.
+ */
+async function supersedeOlder(deps: RequestDeps, queued: BuildRecord): Promise<void> {
+  if (queued.options.webhook?.refType === 'tag') return;
+  const done = await deps.store.supersede(queued.repo, queued.branch);
+  if (!done) return;
+  for (const build of done.canceled) deps.touch(build.groupId);
+  if (!deps.cancelSuperseded) return;
+  const reason = `superseded by ${done.newest.groupId}`;
+  for (const build of done.running) {
+    if (build.commit !== null && build.commit === done.newest.commit) continue;
+    await cancelBuild(deps, build, reason);
+  }
 }

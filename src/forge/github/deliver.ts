@@ -1,18 +1,14 @@
 import type { Logger } from 'pino';
 import { isRogerError, toError } from '../../core/errors.js';
 import type { Delivery, Store } from '../../core/store.js';
-import { requestBuild } from '../../trigger/request.js';
+import { requestBuild, type RequestDeps } from '../../trigger/request.js';
 import type { GitHubApi } from './api.js';
 import { refusedRepository } from './allow.js';
 import { payloadIdentity, REPLAY_WINDOW_MS } from './identity.js';
 import { parseEvent, type WebhookIntent } from './parse.js';
 import { buildPullRequest } from './pull-request.js';
 
-export interface DeliveryDeps {
-  store: Store;
-  allowedSchemes: string[];
-  /** Tells the scheduler there is work. */
-  wake(): void;
+export interface DeliveryDeps extends RequestDeps {
   api: GitHubApi;
   log: Pick<Logger, 'warn' | 'error'>;
   /** `github.repositories`: the allow-list; empty = every repository. */

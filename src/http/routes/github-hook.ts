@@ -6,7 +6,7 @@ import type { Config } from '../../core/config.js';
 import { badInput } from '../../core/errors.js';
 import type { Store } from '../../core/store.js';
 import { createGitHubApi, type GitHubApi } from '../../forge/github/api.js';
-import { handleDelivery } from '../../forge/github/deliver.js';
+import { handleDelivery, type DeliveryDeps } from '../../forge/github/deliver.js';
 import { decodePayload } from '../../forge/github/payload.js';
 import { checkSignature } from '../../forge/github/verify.js';
 import { parseLimit } from '../params.js';
@@ -21,6 +21,11 @@ export interface GitHubHookDeps {
   config: Config;
   store: Store;
   wake(): void;
+  /** Aborts a build group running in this process (superseded); by default none runs here, and the
+   *  group is recorded canceled for the process running it to abort. */
+  abort?(groupId: string, reason: string): boolean;
+  /** Ends the log followers of a group that was canceled. */
+  touch?(groupId: string): void;
   log: Pick<Logger, 'warn' | 'error'>;
   /** Defaults to Octokit at `github.apiUrl` with `auth.github`. */
   api?: GitHubApi;
@@ -37,7 +42,17 @@ export function githubHookRoutes(deps: GitHubHookDeps): (app: FastifyInstance) =
   // Also here, for compositions other than createServer: tokens on /api are not undone by unsigned hooks.
   checkExposure(config);
   if (!secret) log.warn('github.webhookSecret is not set: GitHub webhooks are accepted unsigned');
-  const delivery = { store, allowedSchemes: config.builds.allowedSchemes, wake: () => deps.wake(), api, log, repositories: config.github.repositories };
+  const delivery: DeliveryDeps = {
+    store,
+    allowedSchemes: config.builds.allowedSchemes,
+    cancelSuperseded: config.builds.cancelSuperseded,
+    wake: () => deps.wake(),
+    abort: (groupId, reason) => deps.abort?.(groupId, reason) ?? false,
+    touch: (groupId) => deps.touch?.(groupId),
+    api,
+    log,
+    repositories: config.github.repositories,
+  };
 
   return (app) => {
     app.removeAllContentTypeParsers();
