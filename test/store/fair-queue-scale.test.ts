@@ -63,9 +63,8 @@ describe.each(backendCases)('claim order with 10,000 queued builds ($name)', (c)
     await seed(backend, (i) => ({ repo: `https://git.example/r${i % 100}`, branch: `b${Math.floor(i / 100)}` }));
     const times = await timeClaims(() => store.claimNext(null));
     console.log(`[${c.name}] 100 repositories, 10,000 queued: median claim ${median(times).toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms`);
-    // Generous: a claim that read the whole queue would still pass on an idle machine, but not one that
-    // sorted it per row; the figure printed above is what to watch.
-    expect(median(times)).toBeLessThan(250);
+    // Generous, for a loaded machine: it catches a claim gone quadratic; the figure printed is what to watch.
+    expect(median(times)).toBeLessThan(1000);
   });
 
   it('stays fast when one repository queued them all on as many branches, and still starts another repository next', async () => {
@@ -73,7 +72,7 @@ describe.each(backendCases)('claim order with 10,000 queued builds ($name)', (c)
     await seed(backend, (i) => ({ repo: 'https://git.example/big', branch: `b${i}` }));
     const times = await timeClaims(() => store.claimNext(null));
     console.log(`[${c.name}] one repository, 10,000 queued: median claim ${median(times).toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms`);
-    expect(median(times)).toBeLessThan(250);
+    expect(median(times)).toBeLessThan(1000);
     const other = await store.createBuild({ repo: 'https://git.example/small', branch: 'main', trigger: 'api', options: {} });
     expect((await store.claimNext(null))?.id).toBe(other.build.id);
   });
