@@ -76,10 +76,10 @@ describe.each(backendCases)('queue order and superseding through the HTTP API ($
     try {
       const a: string[] = [];
       for (let i = 0; i < 200; i++) a.push(await roger.request(A, `feature-${i}`));
+      // The idle server starts A's first two at once; B's then wait for a free slot.
+      await waitFor(async () => roger.started.length >= 2 || undefined, 20_000);
       const b = [await roger.request(B, 'x'), await roger.request(B, 'y'), await roger.request(B, 'z')];
       roger.scheduler.start();
-      // The idle server started A's first two at once; B's wait for a free slot.
-      await waitFor(async () => roger.started.length >= 2 || undefined, 20_000);
       await roger.finish(a[0]!, 3);
       await roger.finish(a[1]!, 4);
       await roger.finish(b[0]!, 5);
