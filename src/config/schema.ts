@@ -73,6 +73,8 @@ export const fileSchema = z
         // OCI labels on every image. Off by default: the Engine API's classic builder adds each label as
         // a step of its own, a container commit that costs every build ~0.2 s per label.
         ociLabels: z.boolean(),
+        // A newer build of a branch also cancels the one running (queued ones are always superseded).
+        cancelSuperseded: z.boolean(),
         // Seconds running builds get to finish on SIGTERM before they are interrupted; keep it under the
         // supervisor's own stop timeout (docker stop: 10 s) so the interruption is still recorded.
         shutdownGrace: z.number().nonnegative().max(3600),
@@ -148,6 +150,7 @@ export const configSchema = fileSchema.transform(
       timeout: raw.builds.timeout,
       maxProjects: raw.builds.maxProjects,
       ociLabels: raw.builds.ociLabels,
+      cancelSuperseded: raw.builds.cancelSuperseded,
       shutdownGrace: raw.builds.shutdownGrace,
       allowedSchemes: raw.builds.allowedSchemes,
       retentionDays: raw.builds['retention-days'] ?? raw.builds.retentionDays ?? null,

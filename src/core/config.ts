@@ -38,6 +38,8 @@ export interface Config {
     maxProjects: number;
     /** Whether images get org.opencontainers.image.* labels. */
     ociLabels: boolean;
+    /** Whether a newer build of a repository's branch cancels the one running; queued ones are always superseded. */
+    cancelSuperseded: boolean;
     /** Seconds running builds get to finish on SIGTERM before they are interrupted. */
     shutdownGrace: number;
     allowedSchemes: string[];

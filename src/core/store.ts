@@ -17,6 +17,16 @@ export type BuildPatch = Partial<
   >
 >;
 
+/** What `supersede` did to the builds of one repository and branch. */
+export interface Supersession {
+  /** The branch's newest queued or running request (its first build when it already has siblings). */
+  newest: BuildRecord;
+  /** Older queued builds, now `canceled` with `superseded by <newest id>`, oldest first. */
+  canceled: BuildRecord[];
+  /** Older running requests, one build per group, left running: canceling them is the caller's choice. */
+  running: BuildRecord[];
+}
+
 export interface ProjectSummary {
   /** `<repo>__<project>` */
   name: string;
@@ -87,10 +97,16 @@ export interface Store {
   /** The times of every build unfinished or finished at or after `since` (ISO-8601). */
   buildTimes(since: string): Promise<BuildTimes[]>;
   updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
+  /** Cancels the queued builds of `repo` + `branch` older than its newest queued or running request
+   *  and reports the older running ones; tag builds neither supersede nor are superseded. Undefined
+   *  when the branch has nothing queued or running. Atomic with claims and other calls. */
+  supersede(repo: string, branch: string): Promise<Supersession | undefined>;
   /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
   addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;
-  /** Atomically moves the oldest queued build to `started` and returns it, unless `maxStarted`
-   *  builds are already started (null = no limit). Safe with many concurrent callers. */
+  /** Atomically moves the next queued build to `started` and returns it, unless `maxStarted` builds
+   *  are already started (null = no limit). The next build: the repository with the fewest running
+   *  requests first, then the oldest; a branch with a build running waits. Safe with many concurrent
+   *  callers. */
   claimNext(maxStarted: number | null): Promise<BuildRecord | undefined>;
   /** Marks every `started` build failed with `reason`; returns how many (crash recovery). */
   failStarted(reason: string): Promise<number>;

@@ -2,15 +2,11 @@ import type { Logger } from 'pino';
 import { isRogerError, toError } from '../core/errors.js';
 import type { Forge, HookIntent } from '../core/forge.js';
 import type { Delivery, DeliveryReceipt, NewBuild, Store } from '../core/store.js';
-import { checkBuild } from '../trigger/request.js';
+import { afterCreated, checkBuild, type RequestDeps } from '../trigger/request.js';
 import { REPLAY_WINDOW_MS } from './identity.js';
 import { buildRequested } from './pull-request.js';
 
-export interface DeliveryDeps {
-  store: Store;
-  allowedSchemes: string[];
-  /** Tells the scheduler there is work. */
-  wake(): void;
+export interface DeliveryDeps extends RequestDeps {
   log: Pick<Logger, 'warn' | 'error'>;
 }
 
@@ -132,7 +128,7 @@ async function receive(deps: DeliveryDeps, d: Delivery, build?: NewBuild, window
     await deps.store.recordDelivery({ ...rest, result: `failed: ${toError(err).message}` }).catch(() => undefined);
     throw err;
   }
-  if (receipt.kind === 'queued' && receipt.created) deps.wake();
+  if (receipt.kind === 'queued' && receipt.created) await afterCreated(deps, receipt.build);
   return receipt;
 }
 

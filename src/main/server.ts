@@ -69,7 +69,18 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
       engine: runner.engine,
       metrics,
       scheduler,
-      plugins: [hookRoutes({ config, store, wake: () => scheduler.wake(), log }), webRoutes(), eventsRoutes(feed)],
+      plugins: [
+        hookRoutes({
+          config,
+          store,
+          wake: () => scheduler.wake(),
+          abort: (groupId, reason) => scheduler.cancel(groupId, reason),
+          touch: (groupId) => runner.logs.touch(groupId),
+          log,
+        }),
+        webRoutes(),
+        eventsRoutes(feed),
+      ],
     },
     { ...logOptions, level: 'warn' },
   );

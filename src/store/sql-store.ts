@@ -16,6 +16,7 @@ import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
 import { listProjectBuilds } from './queries/project-builds.js';
 import { getBuild, listBuilds, listGroup } from './queries/read-builds.js';
+import { supersede } from './queries/supersede.js';
 import { updateBuild } from './queries/update-build.js';
 import { wall } from './queries/wall.js';
 
@@ -42,6 +43,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     listProjectBuilds: (project, limit) => run('list a project\'s builds', () => listProjectBuilds(backend, project, limit)),
     buildTimes: (since) => run('read build times', () => buildTimes(backend, since)),
     updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
+    supersede: (repo, branch) => run('supersede older builds', () => supersede(backend, repo, branch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
     claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),

@@ -1,14 +1,16 @@
 import { badInput } from '../core/errors.js';
 import type { BuildOptions, BuildRecord, Trigger } from '../core/build.js';
-import type { NewBuild, Store } from '../core/store.js';
+import type { NewBuild } from '../core/store.js';
 import { checkRefName, checkRepoUrl } from '../git/url.js';
+import { cancelBuild, type CancelDeps } from './cancel.js';
 import { parseBuildOptions } from './options.js';
 
-export interface RequestDeps {
-  store: Store;
+export interface RequestDeps extends CancelDeps {
   allowedSchemes: string[];
   /** Tells the scheduler there is work. */
   wake(): void;
+  /** `builds.cancelSuperseded`: a newer build of a branch cancels the one running too. */
+  cancelSuperseded: boolean;
 }
 
 export interface BuildInput {
@@ -22,12 +24,21 @@ export interface BuildInput {
   internal?: Pick<BuildOptions, 'webhook' | 'forge'>;
 }
 
-/** Validates an untrusted build request and queues it; nothing is cloned here. */
+/**
+ * Validates an untrusted build request and queues it; nothing is cloned here. Every way a build is
+ * queued (API, rebuild, webhook push, pull request comment) comes through here, so this is where a
+ * newer build supersedes the older ones of its repository and branch.
+ */
 export async function requestBuild(deps: RequestDeps, input: BuildInput): Promise<{ build: BuildRecord; created: boolean }> {
-  const build = checkBuild(input, deps.allowedSchemes);
-  const result = await deps.store.createBuild(build);
-  if (result.created) deps.wake();
+  const result = await deps.store.createBuild(checkBuild(input, deps.allowedSchemes));
+  if (result.created) await afterCreated(deps, result.build);
   return result;
+}
+
+/** What follows a newly queued build, however it was recorded (here, or in a webhook's transaction). */
+export async function afterCreated(deps: RequestDeps, build: BuildRecord): Promise<void> {
+  await supersedeOlder(deps, build);
+  deps.wake();
 }
 
 /** The build an untrusted request asks for, validated; throws a bad-input error saying what is wrong. */
@@ -42,4 +53,23 @@ export function checkBuild(input: BuildInput, allowedSchemes: string[]): NewBuil
   }
   const options: BuildOptions = { ...parseBuildOptions(input.options), ...input.internal };
   return { repo, branch, trigger: input.trigger, options, commit: input.commit ?? null };
+}
+
+/**
+ * Older queued builds of the branch are canceled (`superseded by <id>`): only the newest commit is
+ * worth building. Running ones too with `builds.cancelSuperseded`, through the cancel use case so the
+ * run and its siblings stop; not one building the very commit that was queued again, which would
+ * only start over. Tags are releases, each kept: they neither supersede nor are superseded.
+ */
+async function supersedeOlder(deps: RequestDeps, queued: BuildRecord): Promise<void> {
+  if (queued.options.webhook?.refType === 'tag') return;
+  const done = await deps.store.supersede(queued.repo, queued.branch);
+  if (!done) return;
+  for (const build of done.canceled) deps.touch(build.groupId);
+  if (!deps.cancelSuperseded) return;
+  const reason = `superseded by ${done.newest.groupId}`;
+  for (const build of done.running) {
+    if (build.commit !== null && build.commit === done.newest.commit) continue;
+    await cancelBuild(deps, build, reason);
+  }
 }

@@ -129,7 +129,10 @@ describe('the GitHub token goes to the trusted host only', () => {
     expect(result.log).not.toContain(TOKEN);
     // The API refuses it the same way, before anything is stored.
     await expect(
-      requestBuild({ store: undefined as never, allowedSchemes: config.builds.allowedSchemes, wake: () => undefined }, { repo, trigger: 'api' }),
+      requestBuild(
+        { store: undefined as never, allowedSchemes: config.builds.allowedSchemes, wake: () => undefined, cancelSuperseded: false, abort: () => false, touch: () => undefined },
+        { repo, trigger: 'api' },
+      ),
     ).rejects.toMatchObject({ kind: 'bad-input' });
   });
 

@@ -21,10 +21,15 @@ const FINISHED = ['passed', 'failed', 'canceled'];
 describe('queue, concurrency and recovery', () => {
   let quick: string;
   let slow: string;
+  // Three repositories: builds of one branch supersede each other, so FIFO is shown across repositories.
+  const fifo: string[] = [];
   beforeAll(async () => {
     const root = await mkdtemp(join(tmpdir(), 'roger-queue-'));
     const name = `queue-${uniq()}`;
     quick = `file://${(await makeBareRepo(root, name, { Dockerfile: `FROM ${BASE}\nRUN sleep 1\n`, 'build.yml': `${name}: {}\n` })).dir}`;
+    for (const n of [1, 2, 3]) {
+      fifo.push(`file://${(await makeBareRepo(root, `${name}-${n}`, { Dockerfile: `FROM ${BASE}\nRUN sleep 1\n`, 'build.yml': `${name}-${n}: {}\n` })).dir}`);
+    }
     slow = `file://${(await makeBareRepo(root, `${name}-slow`, { Dockerfile: `FROM ${BASE}\nRUN sleep 60 && echo ${name}\n`, 'build.yml': `${name}-slow: {}\n` })).dir}`;
   });
 
@@ -33,8 +38,8 @@ describe('queue, concurrency and recovery', () => {
     const server = await startServer(file);
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        ids.push((await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(quick)}&options[nocache]=true`)).body.id);
+      for (const repo of fifo) {
+        ids.push((await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(repo)}&options[nocache]=true`)).body.id);
       }
       let maxStarted = 0;
       const all = await waitFor(async () => {

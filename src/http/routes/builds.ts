@@ -3,8 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { BUILD_STATUSES, FINISHED, type BuildStatus } from '../../core/build.js';
 import { badInput, notFound } from '../../core/errors.js';
+import { cancelBuild } from '../../trigger/cancel.js';
 import { requestBuild } from '../../trigger/request.js';
 import type { AppDeps } from '../app.js';
+import { requestDeps } from '../request-deps.js';
 import { parseId, parseLimit } from '../params.js';
 import { renderBuild, renderNotification } from '../render.js';
 
@@ -73,16 +75,7 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post<{ Params: IdParams }>('/api/builds/:id/cancel', async (req, reply) => {
     const build = await load(req.params.id);
     if (FINISHED.includes(build.status)) return reply.code(409).send({ message: `build already ${build.status}` });
-    const reason = 'canceled by request';
-    // Running here: abort it and the pipeline records `canceled`. Queued, or running on another
-    // agent: record it; the queue skips it and the agent's scheduler aborts it on its next look.
-    if (!deps.scheduler.cancel(build.groupId, reason)) {
-      const group = await store.listGroup(build.groupId);
-      for (const b of group.filter((g) => !FINISHED.includes(g.status))) {
-        await store.updateBuild(b.id, { status: 'canceled', error: reason, finishedAt: new Date().toISOString() });
-      }
-      deps.logs.touch(build.groupId);
-    }
+    await cancelBuild(requestDeps(deps), build, 'canceled by request');
     return reply.code(202).send({ message: 'build canceled', id: build.id });
   });
 
@@ -95,10 +88,7 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
     // A rebuild is asked for explicitly: webhook matching no longer applies, only the build options do.
     const { webhook: _webhook, ...options } = old.options;
-    const { build } = await requestBuild(
-      { store, allowedSchemes: deps.config.builds.allowedSchemes, wake: () => deps.scheduler.wake() },
-      { repo: old.repo, branch: old.branch, options, trigger: 'api' },
-    );
+    const { build } = await requestBuild(requestDeps(deps), { repo: old.repo, branch: old.branch, options, trigger: 'api' });
     return reply.code(202).send({ message: 'build scheduled', id: build.id, build: renderBuild(build) });
   });
 }

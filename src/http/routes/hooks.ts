@@ -5,7 +5,7 @@ import type { Config } from '../../core/config.js';
 import { notFound } from '../../core/errors.js';
 import type { Forge } from '../../core/forge.js';
 import type { Store } from '../../core/store.js';
-import { handleDelivery } from '../../forge/deliver.js';
+import { handleDelivery, type DeliveryDeps } from '../../forge/deliver.js';
 import { createForges } from '../../forge/registry.js';
 import { decodePayload } from '../../forge/payload.js';
 import { parseLimit } from '../params.js';
@@ -18,6 +18,11 @@ export interface HookDeps {
   config: Config;
   store: Store;
   wake(): void;
+  /** Aborts a build group running in this process (superseded); by default none runs here, and the
+   *  group is recorded canceled for the process running it to abort. */
+  abort?(groupId: string, reason: string): boolean;
+  /** Ends the log followers of a group that was canceled. */
+  touch?(groupId: string): void;
   log: Pick<Logger, 'warn' | 'error'>;
   /** Replace the configured forges of the same name (tests hand in API clients). */
   forges?: Forge[];
@@ -35,7 +40,15 @@ export function hookRoutes(deps: HookDeps): (app: FastifyInstance) => void {
   checkExposure(config);
   if (!config.github.webhookSecret) log.warn('github.webhookSecret is not set: GitHub webhooks are accepted unsigned');
   const forges = createForges(config, deps.forges);
-  const delivery = { store, allowedSchemes: config.builds.allowedSchemes, wake: () => deps.wake(), log };
+  const delivery: DeliveryDeps = {
+    store,
+    allowedSchemes: config.builds.allowedSchemes,
+    cancelSuperseded: config.builds.cancelSuperseded,
+    wake: () => deps.wake(),
+    abort: (groupId, reason) => deps.abort?.(groupId, reason) ?? false,
+    touch: (groupId) => deps.touch?.(groupId),
+    log,
+  };
 
   return (app) => {
     app.removeAllContentTypeParsers();

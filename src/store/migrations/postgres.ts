@@ -5,6 +5,7 @@ import { deliveryIdentity } from './0003-delivery-identity.js';
 import { badgeIndex } from './0004-badge-index.js';
 import { buildTags } from './0005-build-tags.js';
 import { wallIndexes } from './0007-wall-indexes.js';
+import { queueOrderIndex } from './0011-queue-order-index.js';
 
 /**
  * Postgres migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -20,5 +21,6 @@ export const postgresMigrations: MigrationProvider = {
       '0004_badge_index': badgeIndex,
       '0005_build_tags': buildTags,
       '0007_wall_indexes': wallIndexes,
+      '0011_queue_order_index': queueOrderIndex,
     }),
 };

@@ -3,13 +3,16 @@ import type { SqlBackend } from '../backend.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
 import { dropBuildArgs } from './drop-build-args.js';
+import { fairOrder, type QueuedFilter } from './fair-order.js';
 
 /**
- * Starts the oldest queued build unless `maxStarted` builds already run. The count and the update run
- * in one serialised transaction (IMMEDIATE in SQLite, an advisory lock in Postgres): without it two
- * claimers could both see room for one more and overshoot the limit.
+ * Starts the next queued build in the fair order (fair-order.ts) unless `maxStarted` builds already
+ * run; `filter` narrows the queued builds this claimer may take. The count, the choice and the update
+ * run in one serialised transaction (IMMEDIATE in SQLite, an advisory lock in Postgres): without it
+ * two claimers could both see room for one more and overshoot the limit, or both see a branch free
+ * and start two of its builds.
  */
-export async function claimNext(backend: SqlBackend, maxStarted: number | null): Promise<BuildRecord | undefined> {
+export async function claimNext(backend: SqlBackend, maxStarted: number | null, filter?: QueuedFilter): Promise<BuildRecord | undefined> {
   const claimed = await backend.db.transaction().execute(async (trx) => {
     await backend.lock(trx, 'claim');
     if (maxStarted !== null) {
@@ -20,23 +23,21 @@ export async function claimNext(backend: SqlBackend, maxStarted: number | null):
         .executeTakeFirstOrThrow();
       if (Number(started) >= maxStarted) return undefined;
     }
-    const at = now();
-    const row = await trx
-      .updateTable('builds')
-      .set({ status: 'started', started_at: at, updated_at: at })
-      .where('id', '=', (eb) =>
-        eb
-          .selectFrom('builds')
-          .select('id')
-          .where('status', '=', 'queued')
-          .orderBy('seq')
-          .limit(1)
-          // A queued row being canceled right now is skipped rather than waited for.
-          .$if(backend.rowLocks, (qb) => qb.forUpdate().skipLocked()),
-      )
-      .where('status', '=', 'queued')
-      .returningAll()
-      .executeTakeFirst();
+    let row;
+    // A pick another writer changed meanwhile (canceled, superseded) is passed over for the next one;
+    // the bound only guards against a loop should every pick be taken.
+    for (let tries = 0; tries < 5 && !row; tries++) {
+      const next = await fairOrder(trx, filter).executeTakeFirst();
+      if (!next) return undefined;
+      const at = now();
+      row = await trx
+        .updateTable('builds')
+        .set({ status: 'started', started_at: at, updated_at: at })
+        .where('id', '=', next.id)
+        .where('status', '=', 'queued')
+        .returningAll()
+        .executeTakeFirst();
+    }
     if (!row) return undefined;
     // The caller gets the build args' values to run with; the store keeps only their names.
     const { dropped } = await dropBuildArgs(trx, row);

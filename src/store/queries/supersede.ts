@@ -1,0 +1,77 @@
+import type { BuildRecord } from '../../core/build.js';
+import type { Supersession } from '../../core/store.js';
+import type { SqlBackend } from '../backend.js';
+import { now } from '../ids.js';
+import { toBuildRecord } from '../rows.js';
+import type { BuildRow } from '../schema.js';
+import { dropBuildArgs } from './drop-build-args.js';
+
+/** A build and the `seq` of its group's first build: siblings are younger rows of an older request. */
+type LiveRow = BuildRow & { unit_seq: number };
+
+/**
+ * Cancels every queued build of `repo` + `branch` older than the branch's newest queued or running
+ * request, and reports the older running ones. Builds of tags (as the webhook said) are left alone
+ * and never count as the newest.
+ *
+ * "Older than the newest", not "older than the build just queued": two requests whose inserts commit
+ * in the other order would otherwise each leave the other queued. Whichever call runs last sees every
+ * build committed before it, so the branch ends with only its newest request. It runs under the claim
+ * lock, so no claim starts a build between the choice and the cancel.
+ */
+export async function supersede(backend: SqlBackend, repo: string, branch: string): Promise<Supersession | undefined> {
+  const result = await backend.db.transaction().execute(async (trx) => {
+    await backend.lock(trx, 'claim');
+    const rows: LiveRow[] = await trx
+      .selectFrom('builds as r')
+      .innerJoin('builds as p', 'p.id', 'r.group_id')
+      .selectAll('r')
+      .select('p.seq as unit_seq')
+      .where('r.repo', '=', repo)
+      .where('r.branch', '=', branch)
+      .where('r.status', 'in', ['queued', 'started'])
+      .execute();
+    const live = rows.map((row) => ({ row, build: toBuildRecord(row) })).filter(({ build }) => !isTagBuild(build));
+    const newestSeq = Math.max(...live.map(({ row }) => row.unit_seq));
+    const newest = live.filter(({ row }) => row.unit_seq === newestSeq).sort((a, b) => a.row.seq - b.row.seq)[0];
+    if (!newest) return undefined;
+    const older = live.filter(({ row }) => row.unit_seq < newestSeq);
+    const error = `superseded by ${newest.build.groupId}`;
+    const at = now();
+    const ids = older.filter(({ row }) => row.status === 'queued').map(({ row }) => row.id);
+    const canceledRows =
+      ids.length === 0
+        ? []
+        : await trx
+            .updateTable('builds')
+            .set({ status: 'canceled', error, finished_at: at, updated_at: at })
+            .where('id', 'in', ids)
+            .where('status', '=', 'queued')
+            .returningAll()
+            .execute();
+    let dropped = false;
+    const canceled: BuildRecord[] = [];
+    // A canceled build will never need its build-arg values.
+    for (const row of canceledRows) {
+      const result = await dropBuildArgs(trx, row);
+      dropped ||= result.dropped;
+      canceled.push(toBuildRecord(result.row));
+    }
+    const running = new Map<string, BuildRecord>();
+    for (const { build } of older.filter(({ row }) => row.status === 'started').sort((a, b) => a.row.seq - b.row.seq)) {
+      if (!running.has(build.groupId)) running.set(build.groupId, build);
+    }
+    return { supersession: { newest: newest.build, canceled: canceled.sort(bySeqOf(canceledRows)), running: [...running.values()] }, dropped };
+  });
+  if (result?.dropped) await backend.forget();
+  return result?.supersession;
+}
+
+/** Tags are releases: each build of one is kept, whatever else is pushed. */
+export const isTagBuild = (build: BuildRecord): boolean => build.options.webhook?.refType === 'tag';
+
+/** RETURNING promises no order: oldest first, as the rows were queued. */
+function bySeqOf(rows: BuildRow[]): (a: BuildRecord, b: BuildRecord) => number {
+  const seq = new Map(rows.map((r) => [r.id, r.seq]));
+  return (a, b) => (seq.get(a.id) ?? 0) - (seq.get(b.id) ?? 0);
+}
