@@ -9,7 +9,7 @@
  *  - burst: 10 repositories at once, Roger with builds.concurrent 5, the CLI 5 at a time.
  * Then the log of one warm build, line by line with the time each step took.
  * The repositories carry a `.dockerignore` of `.git`, so both sides send the same context.
- * Usage: npm run build && npx tsx bench/speed.ts [runs]
+ * Usage: npm run build && npx tsx bench/speed.ts [runs] [warm,nocache,burst]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ import { getJson, startServer, type ServerProcess } from '../test/helpers/server
 import { fmt, median } from './lib.js';
 
 const runs = Number(process.argv[2] ?? 7);
+/** Which cases to run, comma-separated: warm,nocache,burst (default all). */
+const cases = new Set((process.argv[3] ?? 'warm,nocache,burst').split(','));
 const BASE = '127.0.0.1:5000/busybox:latest';
 const BURST = 10;
 const work = mkdtempSync(join(tmpdir(), 'roger-bench-speed-'));
@@ -38,15 +40,21 @@ function timed(cmd: string, args: string[]): Promise<number> {
   });
 }
 
-async function cli(url: string, image: string, nocache: boolean): Promise<number> {
+/** The CLI's steps' times, by step, for the breakdown. */
+const cliSteps: Record<string, number[]> = { clone: [], build: [], push: [] };
+
+async function cli(url: string, image: string, nocache: boolean, record = false): Promise<number> {
   const co = join(work, `co-${Math.random().toString(36).slice(2)}`);
-  const start = performance.now();
-  await timed('git', ['clone', '-q', '--depth', '1', url, co]);
-  await timed('docker', ['build', '-q', ...(nocache ? ['--no-cache'] : []), '-t', image, co]);
-  await timed('docker', ['push', '-q', image]);
-  const ms = performance.now() - start;
+  const clone = await timed('git', ['clone', '-q', '--depth', '1', url, co]);
+  const build = await timed('docker', ['build', '-q', ...(nocache ? ['--no-cache'] : []), '-t', image, co]);
+  const push = await timed('docker', ['push', '-q', image]);
   rmSync(co, { recursive: true, force: true });
-  return ms;
+  if (record) {
+    cliSteps.clone?.push(clone);
+    cliSteps.build?.push(build);
+    cliSteps.push?.push(push);
+  }
+  return clone + build + push;
 }
 
 interface BuildView {
@@ -102,21 +110,61 @@ const ratioLine = (label: string, r: number[], c: number[], target: number): str
   return `${label.padEnd(8)} roger ${fmt(median(r)).padStart(8)}  cli ${fmt(median(c)).padStart(8)}  ratio ${ratio.toFixed(2)}x (target ${target.toFixed(2)}x) ${ratio <= target ? 'met' : 'missed'}  [${runs} interleaved runs]`;
 };
 
-/** The warm build's log: each line with the milliseconds since the line before (where the time goes). */
-async function breakdown(server: ServerProcess, id: string): Promise<void> {
-  const { body } = await getJson<{ build: { created_at: string; started_at: string | null } }>(`${server.url}/api/builds/${id}`);
+/**
+ * Where a warm build's time goes, from its log's timestamps: the median of each phase over the warm
+ * runs, beside the CLI's own steps; then one build's log line by line.
+ */
+const PHASES: [string, RegExp][] = [
+  ['checkout (fetch + checkout)', /^Checked out /],
+  ['build.yml + plan', /^Building /],
+  ['base image check', /^Base image /],
+  ['context upload to first step', /^Step 1\//],
+  ['build steps', /^Successfully built /],
+  ['tag + push', /^Pushed /],
+  ['closing lines', /^Build passed in /],
+];
+
+async function timeline(server: ServerProcess, id: string): Promise<{ phases: Map<string, number>; lines: [number, string][] }> {
+  const { body } = await getJson<{ build: { created_at: string; started_at: string | null; updated_at: string } }>(`${server.url}/api/builds/${id}`);
   const text = await (await fetch(`${server.url}/api/builds/${id}/log`)).text();
   const created = Date.parse(body.build.created_at);
-  let previous = body.build.started_at ? Date.parse(body.build.started_at) : created;
-  console.log(`\nwarm build ${id}: where the time goes (ms since the previous line)`);
-  console.log(`  ${String(previous - created).padStart(5)}  queued -> started`);
+  const started = body.build.started_at ? Date.parse(body.build.started_at) : created;
+  const phases = new Map<string, number>([['queued -> started', started - created]]);
+  const lines: [number, string][] = [];
+  let previous = started;
+  let phaseStart = started;
+  let phase = 0;
   for (const line of text.split('\n')) {
     const m = /^(\S+Z) (.*)$/.exec(line);
     if (!m?.[1]) continue;
     const at = Date.parse(m[1]);
-    console.log(`  ${String(at - previous).padStart(5)}  ${(m[2] ?? '').slice(0, 110)}`);
+    const rest = m[2] ?? '';
+    lines.push([at - previous, rest]);
     previous = at;
+    const next = PHASES[phase];
+    if (next && next[1].test(rest)) {
+      phases.set(next[0], at - phaseStart);
+      phaseStart = at;
+      phase++;
+    }
   }
+  phases.set('status recorded', Date.parse(body.build.updated_at) - phaseStart);
+  return { phases, lines };
+}
+
+async function breakdown(server: ServerProcess, ids: string[]): Promise<void> {
+  const all = await Promise.all(ids.map((id) => timeline(server, id)));
+  console.log(`\nwarm build, median of ${ids.length} runs per phase (ms), from the log's timestamps:`);
+  for (const name of ['queued -> started', ...PHASES.map((p) => p[0]), 'status recorded']) {
+    const values = all.flatMap((t) => (t.phases.has(name) ? [t.phases.get(name) ?? 0] : []));
+    console.log(`  ${fmt(median(values)).padStart(8)}  ${name}`);
+  }
+  console.log('the CLI, median per step (ms):');
+  for (const [name, values] of Object.entries(cliSteps)) console.log(`  ${fmt(median(values)).padStart(8)}  ${name}`);
+  const last = all.at(-1);
+  if (!last) return;
+  console.log(`one warm build's log (ms since the previous line):`);
+  for (const [ms, line] of last.lines) console.log(`  ${String(ms).padStart(5)}  ${line.slice(0, 110)}`);
 }
 
 const git = await startGitServer({ root: join(work, 'repos') });
@@ -131,36 +179,38 @@ try {
   const one = names[0] ?? '';
 
   const results: string[] = [];
-  let warmId = '';
-  for (const nocache of [false, true]) {
+  const warmIds: string[] = [];
+  for (const nocache of [false, true].filter((n) => cases.has(n ? 'nocache' : 'warm'))) {
     // Warm-up: caches, the page cache, the server's first build.
     await cli(urlOf(one), imageOf(one), nocache);
     await roger(server, [urlOf(one)], nocache);
     const r: number[] = [];
     const c: number[] = [];
     for (let i = 0; i < runs; i++) {
-      c.push(await cli(urlOf(one), imageOf(one), nocache));
+      c.push(await cli(urlOf(one), imageOf(one), nocache, !nocache));
       const run = await roger(server, [urlOf(one)], nocache);
       r.push(run.ms);
-      if (!nocache) warmId = run.ids[0] ?? warmId;
+      if (!nocache) warmIds.push(...run.ids);
     }
     results.push(ratioLine(nocache ? 'nocache' : 'warm', r, c, 1.1));
     console.log(results.at(-1));
   }
 
-  await limited(names.map((n) => () => cli(urlOf(n), imageOf(n), false)), 5);
-  await roger(server, names.map(urlOf), false);
-  const r: number[] = [];
-  const c: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
+  if (cases.has('burst')) {
     await limited(names.map((n) => () => cli(urlOf(n), imageOf(n), false)), 5);
-    c.push(performance.now() - start);
-    r.push((await roger(server, names.map(urlOf), false)).ms);
+    await roger(server, names.map(urlOf), false);
+    const r: number[] = [];
+    const c: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      await limited(names.map((n) => () => cli(urlOf(n), imageOf(n), false)), 5);
+      c.push(performance.now() - start);
+      r.push((await roger(server, names.map(urlOf), false)).ms);
+    }
+    results.push(ratioLine(`burst`, r, c, 1.05));
+    console.log(results.at(-1));
   }
-  results.push(ratioLine(`burst`, r, c, 1.05));
-  console.log(results.at(-1));
-  if (warmId) await breakdown(server, warmId);
+  if (warmIds.length > 0) await breakdown(server, warmIds);
 } finally {
   await server.stop();
   await git.close();
