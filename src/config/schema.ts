@@ -70,6 +70,9 @@ export const fileSchema = z
         timeout: z.number().int().positive().max(604_800),
         // Projects one build.yml may list; more is refused before any build record is added.
         maxProjects: z.number().int().min(1).max(1000),
+        // At most a day: a base image's new digest should not wait longer than that to be noticed.
+        pullInterval: z.number().int().min(0).max(86_400),
+        afterBuildContainer: z.enum(['fresh', 'shared']),
         // OCI labels on every image. Off by default: the Engine API's classic builder adds each label as
         // a step of its own, a container commit that costs every build ~0.2 s per label.
         ociLabels: z.boolean(),
@@ -149,6 +152,8 @@ export const configSchema = fileSchema.transform(
       retryAfter: raw.builds['retry-after'],
       timeout: raw.builds.timeout,
       maxProjects: raw.builds.maxProjects,
+      pullInterval: raw.builds.pullInterval,
+      afterBuildContainer: raw.builds.afterBuildContainer,
       ociLabels: raw.builds.ociLabels,
       cancelSuperseded: raw.builds.cancelSuperseded,
       shutdownGrace: raw.builds.shutdownGrace,

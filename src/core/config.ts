@@ -36,6 +36,16 @@ export interface Config {
     timeout: number;
     /** Projects one build.yml may list. */
     maxProjects: number;
+    /**
+     * Seconds a base image's registry check holds: within it, builds use the local image without asking
+     * the registry; 0 = ask on every build. A check compares manifest digests; it pulls only on a change.
+     */
+    pullInterval: number;
+    /**
+     * `fresh`: each after-build command in a container of its own (Roger's way); `shared`: all of a
+     * build's after-build commands in one container, by `docker exec`.
+     */
+    afterBuildContainer: 'fresh' | 'shared';
     /** Whether images get org.opencontainers.image.* labels. */
     ociLabels: boolean;
     /** Whether a newer build of a repository's branch cancels the one running; queued ones are always superseded. */

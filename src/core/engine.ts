@@ -28,6 +28,9 @@ export interface ImageBuildRequest {
   signal?: AbortSignal;
 }
 
+/** Runs one command in a shell's container; resolves with its exit code. */
+export type ShellExec = (command: string, log: BuildLog) => Promise<{ exitCode: number }>;
+
 export interface RunRequest {
   image: string;
   /** Command run as `/bin/sh -c <command>`. */
@@ -50,6 +53,16 @@ export interface Engine {
   /** Checks the engine answers; rejects with a clear `system` error when it does not. */
   ping(): Promise<void>;
   imageExists(ref: string): Promise<boolean>;
+  /**
+   * The registry digests the local image `ref` is known by (its RepoDigests, `repo@sha256:…`); empty
+   * for an image never pulled or pushed, undefined when there is no such local image.
+   */
+  localDigests(ref: string): Promise<string[] | undefined>;
+  /**
+   * The digest of the manifest the registry holds for `ref`, asked through the engine's distribution
+   * endpoint (a manifest request, nothing is pulled). Rejects when the registry cannot be asked.
+   */
+  registryDigest(ref: string, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<string>;
   /** Pulls `ref`. Rejects when the pull fails (the caller decides whether a local copy is enough). */
   pull(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<void>;
   /** Builds an image; resolves with its id once every tag (if any) is applied. */
@@ -61,6 +74,15 @@ export interface Engine {
   tag(image: string, ref: string): Promise<void>;
   /** Runs a command in a fresh container of `image`; resolves with its exit code. */
   run(req: RunRequest): Promise<{ exitCode: number }>;
+  /**
+   * Starts one container of `image` that stays up (a shell waiting on its open stdin) and calls `use`
+   * with an `exec` that runs commands in it one at a time, each as `/bin/sh -c <command>` by `docker
+   * exec`, output streamed into the given log. The container is removed before this settles; aborting
+   * `signal` removes it at once (killing a running command) and rejects with `canceled`.
+   * Resolves undefined without calling `use` when the image cannot host such a container: it has an
+   * ENTRYPOINT (which a plain run would go through) or no `/bin/sh`.
+   */
+  withShell<T>(image: string, signal: AbortSignal | undefined, use: (exec: ShellExec) => Promise<T>): Promise<{ value: T } | undefined>;
   /** Copies `path` out of a fresh container of `image` into the directory `dest` (created if needed). */
   copyOut(image: string, path: string, dest: string, signal?: AbortSignal): Promise<void>;
   /**

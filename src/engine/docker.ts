@@ -13,6 +13,7 @@ import { ProgressSummary, digestOf, readMessages } from './progress.js';
 import { registryOf, splitTag } from './ref.js';
 import { runCommand } from './run.js';
 import { runAndCopyOut } from './run-copy-out.js';
+import { withShell } from './shell.js';
 
 /** The Engine port over the Docker Engine API (dockerode). */
 
@@ -89,6 +90,36 @@ export function createDockerEngine(opts: DockerClientOptions): Engine {
       });
     },
 
+    async localDigests(ref) {
+      return call(client, `Inspecting ${ref}`, 'system', async (docker) => {
+        try {
+          const info = await docker.getImage(ref).inspect();
+          // Typed as a list, but an image the engine never saw in a registry may have none.
+          const digests: unknown = info.RepoDigests;
+          return Array.isArray(digests) ? digests.filter((d): d is string => typeof d === 'string') : [];
+        } catch (err) {
+          if (statusCodeOf(err) === 404) return undefined;
+          throw err;
+        }
+      });
+    },
+
+    async registryDigest(ref, auth, signal) {
+      const what = `Digest of ${ref} from ${registryOf(ref)}`;
+      if (signal?.aborted) throw canceled(what);
+      try {
+        const docker = await client.docker();
+        const options: Dockerode.ImageDistributionOptions = { authconfig: authConfig(auth) };
+        if (signal) options.abortSignal = signal;
+        const info = await abortable(docker.getImage(ref).distribution(options), signal, what);
+        const digest: unknown = info.Descriptor?.digest;
+        if (typeof digest !== 'string' || !digest) throw buildFailed(`${what} failed: the engine reported no digest`);
+        return digest;
+      } catch (err) {
+        throw toEngineError(err, { endpoint, what, signal });
+      }
+    },
+
     async pull(ref, auth, log, signal) {
       const what = `Pull of ${ref} from ${registryOf(ref)}`;
       if (signal?.aborted) throw canceled(what);
@@ -127,6 +158,8 @@ export function createDockerEngine(opts: DockerClientOptions): Engine {
     },
 
     run: (req) => runCommand(client, req),
+
+    withShell: (image, signal, use) => withShell(client, image, signal, use),
 
     copyOut: (image, path, dest, signal) => copyOut(client, image, path, dest, signal),
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Engine, ImageBuildRequest, RegistryAuth, RunRequest } from '../core/engine.js';
+import type { Engine, ImageBuildRequest, RegistryAuth, RunRequest, ShellExec } from '../core/engine.js';
 import { buildFailed } from '../core/errors.js';
 import type { BuildLog } from '../core/log.js';
 import { canceled } from './errors.js';
@@ -13,11 +13,14 @@ import { splitTag } from './ref.js';
  * set of local images (builds and pulls add to it, runs and pushes need it) and fails on request.
  */
 
-export type EngineMethod = keyof Engine;
+/** What `fail` can target: the port's methods, and `exec`, a command run by `withShell`'s exec. */
+export type EngineMethod = keyof Engine | 'exec';
 
 export type FakeCall =
   | { method: 'ping' }
   | { method: 'imageExists'; ref: string }
+  | { method: 'localDigests'; ref: string }
+  | { method: 'registryDigest'; ref: string; auth: RegistryAuth | undefined }
   | { method: 'pull'; ref: string; auth: RegistryAuth | undefined }
   | {
       method: 'build';
@@ -29,6 +32,8 @@ export type FakeCall =
     }
   | { method: 'tag'; image: string; ref: string }
   | { method: 'run'; image: string; command: string }
+  | { method: 'withShell'; image: string }
+  | { method: 'exec'; image: string; command: string }
   | { method: 'copyOut'; image: string; path: string; dest: string }
   | { method: 'runAndCopyOut'; image: string; command: string; path: string; dest: string }
   | { method: 'push'; ref: string; auth: RegistryAuth | undefined }
@@ -60,6 +65,14 @@ export interface FakeEngineOptions {
   links?: Record<string, Record<string, string>>;
   /** Digest `push` reports per reference; otherwise one derived from the reference. */
   digests?: Record<string, string>;
+  /**
+   * The digest the registry holds per reference (`registryDigest`), default one derived from the
+   * reference; a local image is known by it once pulled. Another digest than a local image's makes the
+   * base image check pull.
+   */
+  registryDigests?: Record<string, string>;
+  /** Whether `withShell` declines every image (as for an image with an ENTRYPOINT). */
+  noShell?: boolean;
   /** Bytes `pruneDangling` reports. */
   reclaimed?: number;
 }
@@ -158,11 +171,30 @@ export class FakeEngine implements Engine {
     return this.images.has(ref);
   }
 
+  /** Local image -> the registry digests it is known by (set by pulls). */
+  readonly repoDigests = new Map<string, string[]>();
+
+  async localDigests(ref: string): Promise<string[] | undefined> {
+    this.record({ method: 'localDigests', ref });
+    return this.images.has(ref) ? (this.repoDigests.get(ref) ?? []) : undefined;
+  }
+
+  private remoteDigest(ref: string): string {
+    return this.opts.registryDigests?.[ref] ?? `sha256:${hash(`registry#${ref}`)}`;
+  }
+
+  async registryDigest(ref: string, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<string> {
+    this.record({ method: 'registryDigest', ref, auth });
+    await delay(this.opts.delayMs ?? 0, signal, `Digest of ${ref}`);
+    return this.remoteDigest(ref);
+  }
+
   async pull(ref: string, auth: RegistryAuth | undefined, log: BuildLog, signal?: AbortSignal): Promise<void> {
     this.record({ method: 'pull', ref, auth });
     await delay(this.opts.delayMs ?? 0, signal, `Pull of ${ref}`);
     log.write(`Status: Downloaded newer image for ${ref}`);
     this.images.add(ref);
+    this.repoDigests.set(ref, [`${splitTag(ref).repo}@${this.remoteDigest(ref)}`]);
   }
 
   async build(req: ImageBuildRequest): Promise<{ imageId: string }> {
@@ -199,6 +231,22 @@ export class FakeEngine implements Engine {
     writeLines(req.log, script.output);
     await delay(script.delayMs ?? 0, req.signal, `Command in ${req.image}`);
     return { exitCode: script.exitCode ?? 0 };
+  }
+
+  async withShell<T>(image: string, signal: AbortSignal | undefined, use: (exec: ShellExec) => Promise<T>): Promise<{ value: T } | undefined> {
+    this.record({ method: 'withShell', image });
+    const what = `Shared container of ${image}`;
+    if (signal?.aborted) throw canceled(what);
+    this.requireImage(image, what);
+    if (this.opts.noShell) return undefined;
+    const exec: ShellExec = async (command, log) => {
+      this.record({ method: 'exec', image, command });
+      const script = this.script(command);
+      writeLines(log, script.output);
+      await delay(script.delayMs ?? 0, signal, what);
+      return { exitCode: script.exitCode ?? 0 };
+    };
+    return { value: await use(exec) };
   }
 
   async copyOut(image: string, path: string, dest: string, signal?: AbortSignal): Promise<void> {

@@ -15,7 +15,7 @@ import { LineSink, OutputBudget } from './output.js';
 /** How long to wait for output still in flight once the container has exited. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
-function sinkStream(sink: LineSink): Writable {
+export function sinkStream(sink: LineSink): Writable {
   return new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
       sink.push(chunk);
@@ -31,7 +31,7 @@ function exitCodeOf(result: unknown): number {
 }
 
 /** Resolves when the output stream has ended, or after `ms` at the latest. */
-async function drained(stream: NodeJS.ReadableStream, ms: number): Promise<void> {
+export async function drained(stream: NodeJS.ReadableStream, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);

@@ -11,6 +11,7 @@ import { createGit } from '../git/cli.js';
 import { LogHub } from '../logs/hub.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { createNotifiers } from '../notify/registry.js';
+import { BaseImageChecks } from '../pipeline/pull.js';
 import { KeyedLock } from '../pipeline/lock.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { executeBuild } from '../runner/execute.js';
@@ -48,7 +49,9 @@ export function createBuildRunner(opts: {
     log.warn({ err }, `a "${event}" build event listener failed`),
   );
   // The git adapter enforces the allowed schemes itself, whatever a caller checked before.
-  const deps = { engine, git: createGit({ allowedSchemes: config.builds.allowedSchemes }), config, pushLock: new KeyedLock(), store, logs, events };
+  const git = createGit({ allowedSchemes: config.builds.allowedSchemes });
+  const baseImages = new BaseImageChecks(engine, { intervalSeconds: config.builds.pullInterval });
+  const deps = { engine, git, config, pushLock: new KeyedLock(), baseImages, store, logs, events };
   const scheduler = new Scheduler({
     store,
     concurrent: config.builds.concurrent,

@@ -5,7 +5,7 @@ import type { BuildLog } from '../core/log.js';
 import { createContextStream } from '../engine/context.js';
 import { labelsNotIn } from './labels.js';
 import { extractDir } from './plan.js';
-import { pullBaseImages } from './pull.js';
+import { BaseImageChecks, checkBaseImages } from './pull.js';
 import { readCapped } from './read-capped.js';
 
 /** Docker itself has no limit, but no real Dockerfile comes near this, and it is parsed on the event loop. */
@@ -64,10 +64,26 @@ async function buildOne(
     throw isRogerError(err) ? err : buildFailed(`${dockerfile} not found in the build context`, err);
   });
   if (Buffer.byteLength(text) > MAX_DOCKERFILE_BYTES) throw buildFailed(`${dockerfile} is larger than 1 MB`);
-  if (step.options.pull !== false) {
-    await pullBaseImages(engine, text, { config, buildargs: step.options.buildargs, log: step.log, signal: step.signal });
+  // The registry check and the context's file walk wait on different things; they run side by side.
+  const checks = step.deps.baseImages ?? new BaseImageChecks(engine, { intervalSeconds: 0 });
+  const [checked, made] = await Promise.allSettled([
+    step.options.pull === false
+      ? Promise.resolve()
+      : checkBaseImages(checks, text, {
+          config,
+          buildargs: step.options.buildargs,
+          force: step.options.pull === true,
+          log: step.log,
+          signal: step.signal,
+        }),
+    createContextStream(contextDir, { dockerfile, exclude }),
+  ]);
+  if (made.status === 'rejected') throw made.reason;
+  const context = made.value;
+  if (checked.status === 'rejected') {
+    context.destroy();
+    throw checked.reason;
   }
-  const context = await createContextStream(contextDir, { dockerfile, exclude });
   const { imageId } = await engine.build({
     context,
     dockerfile,

@@ -35,7 +35,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     const labels = run.deps.config.builds.ociLabels ? ociLabels(run.checkout, run.repo, p.tag) : undefined;
     const imageId = await buildProjectImage(p, { ...run, labels });
     stage = 'after-build';
-    await runAfterBuild(engine, imageId, p.project.afterBuild, log, signal);
+    await runAfterBuild(engine, imageId, p.project.afterBuild, { container: run.deps.config.builds.afterBuildContainer, log, signal });
     stage = 'publish';
     await publishArtifacts(p.project.publish, {
       engine,

@@ -6,6 +6,7 @@ import type { BuildLog } from '../core/log.js';
 import type { BuildFile, Project } from '../core/project.js';
 import type { PublisherKind } from '../core/publisher.js';
 import type { KeyedLock } from './lock.js';
+import type { BaseImageChecks } from './pull.js';
 
 export interface PipelineDeps {
   engine: Engine;
@@ -13,6 +14,11 @@ export interface PipelineDeps {
   config: Config;
   /** Serialises tag-and-push per image reference across the builds of one process. */
   pushLock: KeyedLock;
+  /**
+   * The process's base image checks, shared by its builds so `builds.pullInterval` holds across them;
+   * without it each build checks its base images itself.
+   */
+  baseImages?: BaseImageChecks;
   /** What `publish: [{to: ...}]` may name; default: every built-in publisher (s3). */
   publishers?: readonly PublisherKind[];
 }
