@@ -24,6 +24,19 @@ export interface ProjectSummary {
   latestBuild: BuildRecord;
 }
 
+/** A project and the branch it was built from, for rebuilding it when a base image changes. */
+export interface Dependent {
+  /** `<repo>__<project>` */
+  project: string;
+  repo: string;
+  branch: string;
+}
+
+export interface BaseImages extends Dependent {
+  /** Normalized references (`registry/repository:tag`) the project's FROM lines use. */
+  images: string[];
+}
+
 export interface Delivery {
   id: string;
   event: string;
@@ -55,6 +68,12 @@ export interface Store {
   /** The newest queued, started, passed or failed build of a project (`<repo>__<project>`), on
    *  `branch` when given; canceled and skipped builds are passed over. Indexed (badges). */
   latestBuild(project: string, branch?: string): Promise<BuildRecord | undefined>;
+  /** The commit of the newest passed build of a project on `branch` (`paths:` filters compare with it). Indexed. */
+  lastPassedCommit(project: string, branch: string): Promise<string | undefined>;
+  /** Replaces the FROM images recorded for a project's default-branch build. */
+  recordBaseImages(entry: BaseImages): Promise<void>;
+  /** Projects whose recorded FROM images include one of `images` (normalized references). Indexed. */
+  dependentsOf(images: readonly string[]): Promise<Dependent[]>;
   updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
   /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
   addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;

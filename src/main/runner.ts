@@ -14,6 +14,7 @@ import { createNotifiers } from '../notify/registry.js';
 import { KeyedLock } from '../pipeline/lock.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { executeBuild } from '../runner/execute.js';
+import { dependentsListener } from '../trigger/dependents.js';
 
 export interface BuildRunner {
   engine: Engine;
@@ -44,11 +45,12 @@ export function createBuildRunner(opts: {
   const mask = createMasker(secretValues(config));
   const logs = new LogHub(store, { mask });
   const notifications = createNotifications({ config, store, logs, mask, notifiers: createNotifiers(config, opts.notifiers) });
-  const events = buildEvents([recordSkipped(store), ...(opts.listeners ?? []), notifications], (err, event) =>
+  const dependents = dependentsListener({ store, allowedSchemes: config.builds.allowedSchemes, wake: () => scheduler.wake(), log });
+  const events = buildEvents([recordSkipped(store), dependents, ...(opts.listeners ?? []), notifications], (err, event) =>
     log.warn({ err }, `a "${event}" build event listener failed`),
   );
   // The git adapter enforces the allowed schemes itself, whatever a caller checked before.
-  const deps = { engine, git: createGit({ allowedSchemes: config.builds.allowedSchemes }), config, pushLock: new KeyedLock(), store, logs, events };
+  const deps = { engine, git: createGit({ allowedSchemes: config.builds.allowedSchemes }), config, pushLock: new KeyedLock(), store, logs, events, history: store };
   const scheduler = new Scheduler({
     store,
     concurrent: config.builds.concurrent,

@@ -1,6 +1,8 @@
 import type { Store } from '../core/store.js';
 import type { SqlBackend } from './backend.js';
 import { asStoreError } from './errors.js';
+import { dependentsOf, recordBaseImages } from './queries/base-images.js';
+import { lastPassedCommit } from './queries/last-passed.js';
 import { addSiblings } from './queries/add-siblings.js';
 import { claimNext } from './queries/claim-next.js';
 import { countByStatus } from './queries/count-by-status.js';
@@ -34,6 +36,9 @@ export function createSqlStore(backend: SqlBackend): Store {
     listGroup: (groupId) => run('list a build group', () => listGroup(backend, groupId)),
     listProjects: (q) => run('list projects', () => listProjects(backend, q)),
     latestBuild: (project, branch) => run('read a project\'s latest build', () => latestBuild(backend, project, branch)),
+    lastPassedCommit: (project, branch) => run('read a project\'s last passed build', () => lastPassedCommit(backend, project, branch)),
+    recordBaseImages: (entry) => run('record base images', () => recordBaseImages(backend, entry)),
+    dependentsOf: (images) => run('look up dependent projects', () => dependentsOf(backend, images)),
     updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
     claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),
