@@ -59,7 +59,7 @@ export function statusFor(build: BuildRecord, phase: 'started' | 'finished', con
     case 'skipped':
       // `paths:` found nothing to build: the commit is fine as far as this project goes. (A build
       // settings.matching skips ends without a `finished` event, so GitHub hears nothing of it.)
-      return { ...base, state: 'success', description: clip(`Skipped: ${(build.error ?? 'nothing to build').replace(/^skipped: /, '')}`) };
+      return { ...base, state: 'success', description: clip(`Skipped: ${build.error ?? 'nothing to build'}`) };
     default:
       return undefined;
   }

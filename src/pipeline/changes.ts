@@ -40,7 +40,7 @@ export async function pathSkips(deps: PipelineDeps, co: CheckedOut, req: Pipelin
       continue;
     }
     const reason = projectSkip(project, changes.files);
-    if (reason) skips.set(project.name, `skipped: ${reason} (${count(changes.files.length)} changed since ${base.slice(0, 12)})`);
+    if (reason) skips.set(project.name, `${reason} (${count(changes.files.length)} changed since ${base.slice(0, 12)})`);
   }
   return skips;
 }

@@ -69,7 +69,7 @@ export async function runPipeline(
     const settled = await settleLimited(planned, deps.config.builds.concurrent, async (p) => {
       const log = many ? prefixed(req.log, `[${p.project.name}]`) : req.log;
       const skip = skips.get(p.project.name);
-      if (skip !== undefined) log.write(skip);
+      if (skip !== undefined) log.write(`Skipped: ${skip}`);
       const result: ProjectResult = skip !== undefined
         ? { project: p.project.name, image: p.image, outcome: 'skipped', error: skip, durationMs: 0 }
         : await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, repo: req.repo, log, signal });

@@ -85,8 +85,8 @@ describe('changed-path filters against a real git server', () => {
     const { skips, ms, log, asked } = await skipsFor('big', base);
     console.log(`changes stage for a 10,000-file push (fetch base + diff + filter 3 projects): ${ms.toFixed(0)} ms`);
     expect(asked.sort()).toEqual([`${server.url}/big.git__api`, `${server.url}/big.git__bulk`, `${server.url}/big.git__docs`]);
-    expect(skips.get('api')).toBe(`skipped: no changed file matches paths (10000 files changed since ${base.slice(0, 12)})`);
-    expect(skips.get('docs')).toBe(`skipped: every changed file matches paths-ignore (10000 files changed since ${base.slice(0, 12)})`);
+    expect(skips.get('api')).toBe(`no changed file matches paths (10000 files changed since ${base.slice(0, 12)})`);
+    expect(skips.get('docs')).toBe(`every changed file matches paths-ignore (10000 files changed since ${base.slice(0, 12)})`);
     expect(skips.has('bulk')).toBe(false);
     expect(skips.has('plain')).toBe(false);
     expect(log).toContain('10000 files changed since');
@@ -137,11 +137,11 @@ describe('changed-path filters against a real git server', () => {
     const head = (await exec('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
     const same = await skipsFor('small', head);
     expect([...same.skips.keys()].sort()).toEqual(['api', 'bulk', 'docs']);
-    expect(same.skips.get('api')).toBe(`skipped: no changed file matches paths (0 files changed since ${head.slice(0, 12)})`);
+    expect(same.skips.get('api')).toBe(`no changed file matches paths (0 files changed since ${head.slice(0, 12)})`);
   });
 
   it('a skipped project is reported to GitHub as success, with the reason', () => {
-    const build = { id: 'b1', groupId: 'g', project: 'r__api', repo: 'r', status: 'skipped', tag: 'reg/api:latest', error: 'skipped: no changed file matches paths (2 files changed since abc)' } as BuildRecord;
+    const build = { id: 'b1', groupId: 'g', project: 'r__api', repo: 'r', status: 'skipped', tag: 'reg/api:latest', error: 'no changed file matches paths (2 files changed since abc)' } as BuildRecord;
     expect(statusFor(build, 'finished', config)).toMatchObject({ state: 'success', description: 'Skipped: no changed file matches paths (2 files changed since abc)' });
   });
 });
