@@ -22,26 +22,21 @@ export async function pathSkips(deps: PipelineDeps, co: CheckedOut, req: Pipelin
   const history = deps.history;
   if (req.options.webhook?.refType !== 'branch' || !history) return skips;
   const filtered = co.buildFile.projects.filter((p) => p.paths !== undefined || p.pathsIgnore !== undefined);
-  const byBase = new Map<string, Promise<Changes>>();
-  for (const project of filtered) {
-    const base = await history.lastPassedCommit(projectId(req.repo, project.name), co.ref);
-    if (base === undefined) {
+  if (filtered.length === 0) return skips;
+  const bases = await Promise.all(filtered.map((p) => history.lastPassedCommit(projectId(req.repo, p.name), co.ref)));
+  const changes = await changesSince(deps, req, co, [...new Set(bases.flatMap((b) => b ?? []))]);
+  filtered.forEach((project, i) => {
+    const base = bases[i];
+    const found = base === undefined ? undefined : changes.get(base);
+    if (base === undefined || found === undefined) {
       req.log.write(`${project.name}: no passed build of ${co.ref} yet; building it whatever changed`);
-      continue;
+    } else if ('unknown' in found) {
+      req.log.write(`${project.name}: ${found.unknown}; building it whatever changed`);
+    } else {
+      const reason = projectSkip(project, found.files);
+      if (reason) skips.set(project.name, `${reason} (${count(found.files.length)} changed since ${base.slice(0, 12)})`);
     }
-    let pending = byBase.get(base);
-    if (!pending) {
-      pending = changedFiles(deps, req, co, base);
-      byBase.set(base, pending);
-    }
-    const changes = await pending;
-    if ('unknown' in changes) {
-      req.log.write(`${project.name}: ${changes.unknown}; building it whatever changed`);
-      continue;
-    }
-    const reason = projectSkip(project, changes.files);
-    if (reason) skips.set(project.name, `${reason} (${count(changes.files.length)} changed since ${base.slice(0, 12)})`);
-  }
+  });
   return skips;
 }
 
@@ -57,27 +52,44 @@ export function projectSkip(project: Project, changed: readonly string[]): strin
 }
 
 /**
- * Diffing two trees needs only the two commits: the base is fetched at depth 1 into the checkout
- * (unless it is already there), then `git diff` names every added, changed and deleted path.
+ * Diffing two trees needs only the two commits: the bases missing from the checkout are fetched at
+ * depth 1 in one request (one by one only when that fails, to tell which are gone), then `git diff`
+ * names every added, changed and deleted path, one diff per base.
  */
-async function changedFiles(deps: PipelineDeps, req: PipelineRequest, co: CheckedOut, base: string): Promise<Changes> {
-  if (base === co.commit.sha) return { files: [] };
+async function changesSince(deps: PipelineDeps, req: PipelineRequest, co: CheckedOut, bases: string[]): Promise<Map<string, Changes>> {
   const token = githubTokenFor(req.repo, deps.config);
   const env = gitEnv(process.env, { protocols: deps.config.builds.allowedSchemes, url: req.repo, token });
   const secrets = token ? [token, authHeader(token).replace(/^Authorization: Basic /, '')] : [];
   const run = (args: readonly string[], capture = false) =>
     runGit('git', args, { cwd: co.dir, env, signal: req.signal, secrets, captureStdout: capture });
-  const short = base.slice(0, 12);
-  const have = await run(['cat-file', '-e', `${base}^{commit}`]);
-  if (have.code !== 0) {
-    const fetched = await run(fetchArgs(req.repo, base));
-    if (fetched.code !== 0) return { unknown: `the last passed build's commit ${short} cannot be fetched (${lastLine(fetched.stderr)})` };
+  const head = co.commit.sha;
+  const others = bases.filter((b) => b !== head);
+  const present = await Promise.all(others.map(async (b) => (await run(['cat-file', '-e', `${b}^{commit}`])).code === 0));
+  const missing = others.filter((_, i) => !present[i]);
+  const unfetchable = new Map<string, string>();
+  if (missing.length > 0 && (await run(fetchArgs(req.repo, missing[0] as string).concat(missing.slice(1)))).code !== 0) {
+    for (const b of missing) {
+      const fetched = await run(fetchArgs(req.repo, b));
+      if (fetched.code !== 0) unfetchable.set(b, `the last passed build's commit ${b.slice(0, 12)} cannot be fetched (${lastLine(fetched.stderr)})`);
+    }
   }
-  const diff = await run(['diff', '--name-only', '-z', '--no-renames', base, co.commit.sha], true);
-  if (diff.code !== 0) return { unknown: `cannot compare with ${short} (${lastLine(diff.stderr)})` };
-  if (diff.truncated) return { unknown: `too many changes since ${short} to list` };
-  const files = diff.stdout.split('\0').filter((f) => f !== '');
-  logChanges(req.log, files, short);
+  const result = new Map<string, Changes>(bases.filter((b) => b === head).map((b) => [b, { files: [] }]));
+  await Promise.all(
+    others.map(async (base) => {
+      const gone = unfetchable.get(base);
+      result.set(base, gone !== undefined ? { unknown: gone } : await diff(run, req.log, base, head));
+    }),
+  );
+  return result;
+}
+
+async function diff(run: (args: readonly string[], capture?: boolean) => ReturnType<typeof runGit>, log: BuildLog, base: string, head: string): Promise<Changes> {
+  const short = base.slice(0, 12);
+  const res = await run(['diff', '--name-only', '-z', '--no-renames', base, head], true);
+  if (res.code !== 0) return { unknown: `cannot compare with ${short} (${lastLine(res.stderr)})` };
+  if (res.truncated) return { unknown: `too many changes since ${short} to list` };
+  const files = res.stdout.split('\0').filter((f) => f !== '');
+  logChanges(log, files, short);
   return { files };
 }
 
