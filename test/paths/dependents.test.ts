@@ -12,6 +12,7 @@ import { commitFiles, makeBareRepo } from '../helpers/fixture-repo.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { BASE } from '../helpers/pipeline.js';
 import { getJson, waitFor } from '../helpers/server.js';
+import { ensureBuilt, openBrowser } from '../web/browser.js';
 
 const REGISTRY = '127.0.0.1:5000';
 const FINAL = ['passed', 'failed', 'canceled', 'skipped'];
@@ -40,8 +41,11 @@ describe('rebuild dependents, end to end', () => {
   let server: RunningServer;
   let url: string;
   const repos: Record<string, { dir: string; url: string }> = {};
+  /** The chain's B build and the A build that caused it, for the build page. */
+  const linked = { b: '', cause: '' };
 
   beforeAll(async () => {
+    await ensureBuilt();
     root = await mkdtemp(join(tmpdir(), 'roger-deps-'));
     git = await startGitServer({ root });
     config = testConfig(`builds:\n  allowedSchemes: [http]\n  concurrent: 3\napp:\n  port: 0\n`).config;
@@ -95,6 +99,7 @@ describe('rebuild dependents, end to end', () => {
     expect(a2.status).toBe('passed');
     const [b] = await dependencyBuilds('b', 1);
     expect(b).toMatchObject({ status: 'passed', caused_by: a2.id, options: { dependency: { cause: a2.id, chain: [`${repos.a!.url}__${names.a}`] } } });
+    Object.assign(linked, { b: b!.id, cause: a2.id });
     const [gone] = await dependencyBuilds('gone', 1);
     expect(gone?.status).toBe('failed');
     expect(gone?.error).toMatch(/repository|not found|404/i);
@@ -105,6 +110,23 @@ describe('rebuild dependents, end to end', () => {
     const deps = (await all()).filter((x) => x.trigger === 'dependency');
     expect(deps.map((x) => x.name).sort()).toEqual([names.b, names.c, names.gone].sort());
   }, 400_000);
+
+  it('the build page links a dependency build to the build that caused it', async () => {
+    expect(linked.b).not.toBe('');
+    const browser = await openBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(`${url}/builds/${linked.b}`);
+      const link = page.getByTestId('caused-by');
+      await link.waitFor({ timeout: 30_000 });
+      expect(await link.textContent()).toBe(`build ${linked.cause}`);
+      await link.click();
+      await page.waitForURL(new RegExp(`/builds/${linked.cause}$`), { timeout: 30_000 });
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('a FROM cycle between two projects builds each of them once', async () => {
     // Seed E's image so D can be built the first time.
