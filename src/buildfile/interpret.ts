@@ -22,6 +22,9 @@ function toProject(name: string, parsed: ParsedProject): Project {
   project.notify = parsed.notify ?? [];
   if (parsed.tags && parsed.tags.length > 0) project.tags = parsed.tags;
   if (parsed.auto_tag) project.autoTag = true;
+  if (parsed.paths) project.paths = parsed.paths;
+  if (parsed['paths-ignore']) project.pathsIgnore = parsed['paths-ignore'];
+  if (typeof parsed.rebuildDependents === 'boolean') project.rebuildDependents = parsed.rebuildDependents;
   project.publish = (parsed.publish ?? []).map((p) => {
     const target: PublishTarget = { to: p.to, copy: p.copy, bucket: p.bucket };
     if (p.bucketPath !== null && p.bucketPath !== undefined) target.bucketPath = p.bucketPath;
@@ -57,6 +60,7 @@ export function interpret(data: unknown, repo: string, maxProjects = Infinity): 
   const projects: Project[] = [];
   const seen = new Set<string>();
   let matching: Matching | undefined;
+  let rebuildDependents: boolean | undefined;
   let count = 0;
   let firstExtra: string | undefined;
   for (const [rawKey, rawValue] of data as Map<unknown, unknown>) {
@@ -68,7 +72,10 @@ export function interpret(data: unknown, repo: string, maxProjects = Infinity): 
     const value = toPlain(rawValue);
     if (name === SETTINGS_KEY) {
       const result = settingsSchema.safeParse(value);
-      if (result.success) matching = toMatching(result.data);
+      if (result.success) {
+        matching = toMatching(result.data);
+        rebuildDependents = result.data?.rebuildDependents ?? undefined;
+      }
       else problems.push(...result.error.issues.flatMap((issue) => fromZod(issue, [name])));
       continue;
     }
@@ -87,6 +94,8 @@ export function interpret(data: unknown, repo: string, maxProjects = Infinity): 
     return { buildFile: fallback(), problems: [tooMany] };
   }
   const buildFile: BuildFile = projects.length > 0 ? { projects } : fallback();
+  // The settings' value is every project's default; a project's own key wins.
+  if (rebuildDependents !== undefined) for (const p of buildFile.projects) p.rebuildDependents ??= rebuildDependents;
   if (matching) buildFile.matching = matching;
   return { buildFile, problems };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONTEXT, REPOSITORY, checkImagePath, checkRelativeFile, checkRelativePath, type Checked } from './paths.js';
+import { globProblem, MAX_GLOBS } from './globs.js';
 import { patternProblem } from './patterns.js';
 import { templateProblem } from '../pipeline/tag.js';
 
@@ -48,6 +49,12 @@ const tagTemplate = z.string().min(1).superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
 });
 
+const glob = z.string().superRefine((value, ctx) => {
+  const problem = globProblem(value);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
+const globs = z.array(glob).max(MAX_GLOBS);
+
 /** Every optional key also accepts an empty value (`notify:`), meaning "not set". */
 export const projectSchema = z.preprocess(
   (value) => value ?? {},
@@ -63,6 +70,9 @@ export const projectSchema = z.preprocess(
       dockerfile: checked((value) => checkRelativeFile(value, CONTEXT)).nullish(),
       tags: z.array(tagTemplate).max(50).nullish(),
       auto_tag: z.boolean().nullish(),
+      paths: globs.nullish(),
+      'paths-ignore': globs.nullish(),
+      rebuildDependents: z.boolean().nullish(),
     })
     .strict(),
 );
@@ -77,6 +87,7 @@ export const settingsSchema = z
       })
       .strict()
       .nullish(),
+    rebuildDependents: z.boolean().nullish(),
   })
   .strict()
   .nullish();
@@ -88,4 +99,5 @@ export type ParsedSettings = z.output<typeof settingsSchema>;
 export const KNOWN_KEYS: readonly string[] = [
   'dockerfilePath', 'registry', 'revfile', 'build', 'after-build', 'notify', 'publish', 'dockerfile',
   'extract', 'to', 'copy', 'bucket', 'bucketPath', 'command', 'matching', 'branches', 'patterns', 'tags', 'auto_tag',
+  'paths', 'paths-ignore', 'rebuildDependents',
 ];

@@ -8,7 +8,16 @@ export const BUILD_STATUSES = ['queued', 'started', 'passed', 'failed', 'cancele
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const FINISHED: readonly BuildStatus[] = ['passed', 'failed', 'canceled', 'skipped'];
 
-export type Trigger = 'api' | 'webhook' | 'cli';
+/** `dependency`: queued because a build pushed an image this project's Dockerfile uses in a FROM. */
+export type Trigger = 'api' | 'webhook' | 'cli' | 'dependency';
+
+/** Why a `dependency` build was queued. */
+export interface DependencyCause {
+  /** The build whose pushed image this project uses. */
+  cause: string;
+  /** The projects (`<repo>__<name>`) whose pushes led here, first cause first; it never repeats one. */
+  chain: string[];
+}
 
 /** The only Docker build options a request may set; anything else is refused. */
 export interface BuildOptions {
@@ -28,6 +37,8 @@ export interface BuildOptions {
     /** The delivery that queued the build; its record learns when matching skips the build. */
     delivery?: string;
   };
+  /** Set for `dependency` builds only (never accepted from a request). */
+  dependency?: DependencyCause;
 }
 
 /**

@@ -29,6 +29,13 @@ export interface Project {
   tags?: string[];
   /** `auto_tag:` on a semver git tag, also push major, major.minor and (for the highest release) latest. */
   autoTag?: boolean;
+  /** `paths:` globs: a branch push builds the project only when a changed file matches one. */
+  paths?: string[];
+  /** `paths-ignore:` globs: changed files they match do not count. */
+  pathsIgnore?: string[];
+  /** False: pushing this project's image never queues builds of the projects whose FROM uses it
+   *  (`rebuildDependents:` on the project, else in `settings:`). */
+  rebuildDependents?: boolean;
 }
 
 /** Webhook matching rules (settings.matching). Absent = everything builds. */

@@ -46,6 +46,19 @@ export interface BuildTimes {
   updatedAt: string;
 }
 
+/** A project and the branch it was built from, for rebuilding it when a base image changes. */
+export interface Dependent {
+  /** `<repo>__<project>` */
+  project: string;
+  repo: string;
+  branch: string;
+}
+
+export interface BaseImages extends Dependent {
+  /** Normalized references (`registry/repository:tag`) the project's FROM lines use. */
+  images: string[];
+}
+
 export interface Delivery {
   id: string;
   event: string;
@@ -96,6 +109,12 @@ export interface Store {
   listProjectBuilds(project: string, limit: number): Promise<BuildRecord[]>;
   /** The times of every build unfinished or finished at or after `since` (ISO-8601). */
   buildTimes(since: string): Promise<BuildTimes[]>;
+  /** The commit of the newest passed build of a project on `branch` (`paths:` filters compare with it). Indexed. */
+  lastPassedCommit(project: string, branch: string): Promise<string | undefined>;
+  /** Replaces the FROM images recorded for a project's default-branch build. */
+  recordBaseImages(entry: BaseImages): Promise<void>;
+  /** Projects whose recorded FROM images include one of `images` (normalized references). Indexed. */
+  dependentsOf(images: readonly string[]): Promise<Dependent[]>;
   updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
   /** Cancels the queued builds of `repo` + `branch` older than its newest queued or running request
    *  and reports the older running ones; tag builds neither supersede nor are superseded. Undefined

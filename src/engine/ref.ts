@@ -28,3 +28,16 @@ export function splitTag(imageRef: string): { repo: string; tag: string } {
   }
   return { repo: withoutDigest, tag: 'latest' };
 }
+
+/**
+ * One spelling per image for comparing references: Docker Hub's implied `docker.io/library/` and an
+ * implied `:latest` are written out (`busybox` -> `docker.io/library/busybox:latest`). Undefined for a
+ * reference pinned by digest: it names content, not a tag a push could move.
+ */
+export function normalizeRef(imageRef: string): string | undefined {
+  if (imageRef.includes('@')) return undefined;
+  const { repo, tag } = splitTag(imageRef);
+  if (registryOf(repo) !== 'docker.io') return `${repo}:${tag}`;
+  const path = repo.replace(/^(?:index\.)?docker\.io\//, '');
+  return `docker.io/${path.includes('/') ? path : `library/${path}`}:${tag}`;
+}

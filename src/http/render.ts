@@ -28,6 +28,7 @@ export function renderBuild(b: BuildRecord): Record<string, unknown> {
     finished_at: b.finishedAt,
     duration_ms: b.durationMs,
     group_id: b.groupId,
+    caused_by: b.options.dependency?.cause ?? null,
   };
 }
 

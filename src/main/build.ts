@@ -59,7 +59,7 @@ export async function buildCommand(args: string[], out: NodeJS.WritableStream, e
     const [engineDown, result] = await Promise.all([pinging, running]);
     if (engineDown) throw engineDown;
     if (result.failure) return result.failure.badInput ? 2 : 1;
-    return result.results.every((r) => r.outcome === 'passed') ? 0 : 1;
+    return result.results.every((r) => r.outcome === 'passed' || r.outcome === 'skipped') ? 0 : 1;
   } catch (e) {
     const error = toError(e);
     err.write(`roger build: ${error.message}\n`);

@@ -15,6 +15,7 @@ import { BaseImageChecks } from '../pipeline/pull.js';
 import { KeyedLock } from '../pipeline/lock.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { executeBuild } from '../runner/execute.js';
+import { dependentsListener } from '../trigger/dependents.js';
 
 export interface BuildRunner {
   engine: Engine;
@@ -45,13 +46,22 @@ export function createBuildRunner(opts: {
   const mask = createMasker(secretValues(config));
   const logs = new LogHub(store, { mask });
   const notifications = createNotifications({ config, store, logs, mask, notifiers: createNotifiers(config, opts.notifiers) });
-  const events = buildEvents([recordSkipped(store), ...(opts.listeners ?? []), notifications], (err, event) =>
+  const dependents = dependentsListener({
+    store,
+    allowedSchemes: config.builds.allowedSchemes,
+    cancelSuperseded: config.builds.cancelSuperseded,
+    wake: () => scheduler.wake(),
+    abort: (groupId, reason) => scheduler.cancel(groupId, reason),
+    touch: (groupId) => logs.touch(groupId),
+    log,
+  });
+  const events = buildEvents([recordSkipped(store), dependents, ...(opts.listeners ?? []), notifications], (err, event) =>
     log.warn({ err }, `a "${event}" build event listener failed`),
   );
   // The git adapter enforces the allowed schemes itself, whatever a caller checked before.
   const git = createGit({ allowedSchemes: config.builds.allowedSchemes });
   const baseImages = new BaseImageChecks(engine, { intervalSeconds: config.builds.pullInterval });
-  const deps = { engine, git, config, pushLock: new KeyedLock(), baseImages, store, logs, events };
+  const deps = { engine, git, config, pushLock: new KeyedLock(), baseImages, store, logs, events, history: store };
   const scheduler = new Scheduler({
     store,
     concurrent: config.builds.concurrent,

@@ -56,8 +56,11 @@ export function statusFor(build: BuildRecord, phase: 'started' | 'finished', con
       return { ...base, state: 'failure', description: clip(`Failed: ${build.error ?? image}`) };
     case 'canceled':
       return { ...base, state: 'error', description: clip(`Canceled: ${build.error ?? image}`) };
+    case 'skipped':
+      // `paths:` found nothing to build: the commit is fine as far as this project goes. (A build
+      // settings.matching skips ends without a `finished` event, so GitHub hears nothing of it.)
+      return { ...base, state: 'success', description: clip(`Skipped: ${build.error ?? 'nothing to build'}`) };
     default:
-      // `skipped`: settings.matching let nothing start, so GitHub has nothing to hear about it.
       return undefined;
   }
 }

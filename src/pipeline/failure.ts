@@ -6,7 +6,7 @@ export function describeFailure(
   err: unknown,
   stage: string,
   signal: AbortSignal,
-): { outcome: Exclude<ProjectOutcome, 'passed'>; message: string } {
+): { outcome: Exclude<ProjectOutcome, 'passed' | 'skipped'>; message: string } {
   if (signal.aborted) {
     const reason = signal.reason instanceof Error ? signal.reason.message : 'canceled';
     // A timeout or a server shutdown fails the build; only a person's cancel marks it `canceled`.

@@ -3,6 +3,7 @@ import { buildFailed, isRogerError } from '../core/errors.js';
 import type { BuildOptions } from '../core/build.js';
 import type { BuildLog } from '../core/log.js';
 import { createContextStream } from '../engine/context.js';
+import { baseImages } from '../engine/dockerfile.js';
 import { labelsNotIn } from './labels.js';
 import { extractDir } from './plan.js';
 import { BaseImageChecks, checkBaseImages } from './pull.js';
@@ -22,24 +23,31 @@ interface ImageStep {
   labels?: Record<string, string>;
 }
 
+export interface BuiltImage {
+  imageId: string;
+  /** Every image the FROM lines named (the builder's too), as written after ARG substitution. */
+  baseImages: string[];
+}
+
 /**
  * Stage 5: the image. With `build:` set (Roger's builder pattern) the builder image is built first,
  * `extract` is copied out of it, and those files are the final image's context.
  */
-export async function buildProjectImage(p: PlannedProject, step: ImageStep): Promise<string> {
+export async function buildProjectImage(p: PlannedProject, step: ImageStep): Promise<BuiltImage> {
   const builder = p.project.build;
   // Images are built untagged and used by id: another build of the same branch may be running, and a
   // shared tag could hand this build's hooks (or push) that build's image.
   if (!builder) return buildOne(p.contextDir, p.project.dockerfile, step, CHECKOUT_EXCLUDES, step.labels);
 
   step.log.write(`Building the builder image from ${builder.dockerfile}`);
-  const builderImage = await buildOne(p.contextDir, builder.dockerfile, step, CHECKOUT_EXCLUDES, undefined);
+  const { imageId: builderImage, baseImages: builderBases } = await buildOne(p.contextDir, builder.dockerfile, step, CHECKOUT_EXCLUDES, undefined);
   try {
     const dest = extractDir(step.workDir, p.project);
     step.log.write(`Extracting ${builder.extract} from the builder image`);
     await step.deps.engine.copyOut(builderImage, builder.extract, dest, step.signal);
     step.log.write('Building the final image from the extracted files');
-    return await buildOne(dest, p.project.dockerfile, step, [], step.labels);
+    const final = await buildOne(dest, p.project.dockerfile, step, [], step.labels);
+    return { imageId: final.imageId, baseImages: [...new Set([...builderBases, ...final.baseImages])] };
   } finally {
     await step.deps.engine.removeImage(builderImage).catch(() => undefined);
   }
@@ -57,7 +65,7 @@ async function buildOne(
   step: ImageStep,
   exclude: string[],
   labels: Record<string, string> | undefined,
-): Promise<string> {
+): Promise<BuiltImage> {
   const { engine, config } = step.deps;
   const dockerfilePath = await resolveInside(contextDir, dockerfile, { label: 'dockerfile' });
   const text = await readCapped(dockerfilePath, MAX_DOCKERFILE_BYTES, dockerfile).catch((err: unknown) => {
@@ -95,5 +103,5 @@ async function buildOne(
     log: step.log,
     signal: step.signal,
   });
-  return imageId;
+  return { imageId, baseImages: baseImages(text, step.options.buildargs) };
 }

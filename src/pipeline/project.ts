@@ -33,7 +33,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     stage = 'build';
     log.write(`Building ${p.image}`);
     const labels = run.deps.config.builds.ociLabels ? ociLabels(run.checkout, run.repo, p.tag) : undefined;
-    const imageId = await buildProjectImage(p, { ...run, labels });
+    const { imageId, baseImages } = await buildProjectImage(p, { ...run, labels });
     stage = 'after-build';
     await runAfterBuild(engine, imageId, p.project.afterBuild, { container: run.deps.config.builds.afterBuildContainer, log, signal });
     stage = 'publish';
@@ -57,7 +57,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
       digest ??= pushed.digest;
       log.write(`Pushed ${image}${pushed.digest ? ` (${pushed.digest})` : ''}`);
     }
-    return { project: p.project.name, image: p.image, outcome: 'passed', digest, durationMs: Date.now() - started };
+    return { project: p.project.name, image: p.image, outcome: 'passed', digest, durationMs: Date.now() - started, baseImages };
   } catch (err) {
     const failure = describeFailure(err, stage, signal);
     log.write(`FAILED: ${failure.message}`);

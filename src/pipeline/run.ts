@@ -1,6 +1,7 @@
 import { RogerError, toError } from '../core/errors.js';
 import { prefixed } from '../core/log.js';
 import type { Commit } from '../core/git.js';
+import { pathSkips } from './changes.js';
 import { checkout } from './checkout.js';
 import { skipReason } from './match.js';
 import { describeFailure } from './failure.js';
@@ -57,6 +58,8 @@ export async function runPipeline(
       req.log.write(`Skipped: ${skip}`);
       return { commit: co.commit, ref, results: [], skipped: skip };
     }
+    stage = 'changes';
+    const skips = await pathSkips(deps, co, { ...req, signal });
     stage = 'plan';
     const planned = await Promise.all(co.buildFile.projects.map((p) => planProject(p, co, deps.config)));
     await listener.onPlan?.(planned, co);
@@ -65,7 +68,11 @@ export async function runPipeline(
     // after the workspace they build from is removed.
     const settled = await settleLimited(planned, deps.config.builds.concurrent, async (p) => {
       const log = many ? prefixed(req.log, `[${p.project.name}]`) : req.log;
-      const result = await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, repo: req.repo, log, signal });
+      const skip = skips.get(p.project.name);
+      if (skip !== undefined) log.write(`Skipped: ${skip}`);
+      const result: ProjectResult = skip !== undefined
+        ? { project: p.project.name, image: p.image, outcome: 'skipped', error: skip, durationMs: 0 }
+        : await runProject(p, { deps, checkout: co, options: req.options, workDir: req.workDir, repo: req.repo, log, signal });
       await listener.onProjectEnd?.(result);
       return result;
     });
@@ -73,7 +80,8 @@ export async function runPipeline(
     if (rejected) throw rejected.reason;
     const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     for (const r of results) req.log.write(resultLine(r));
-    req.log.write(`Build ${results.every((r) => r.outcome === 'passed') ? 'passed' : 'failed'} in ${seconds(Date.now() - started)}`);
+    const ok = results.every((r) => r.outcome === 'passed' || r.outcome === 'skipped');
+    req.log.write(`Build ${ok ? 'passed' : 'failed'} in ${seconds(Date.now() - started)}`);
     return { commit: co.commit, ref, results };
   } catch (err) {
     const failure = describeFailure(err, stage, signal);
@@ -93,6 +101,7 @@ export async function runPipeline(
 /** One line per project: the outcome, image, digest and duration. */
 export function resultLine(r: ProjectResult): string {
   const mark = r.outcome === 'passed' ? 'PASSED' : r.outcome.toUpperCase();
+  if (r.outcome === 'skipped') return `SKIPPED ${r.project} ${r.image} (${r.error ?? 'nothing to build'})`;
   const digest = r.digest ? ` ${r.digest}` : '';
   const error = r.error ? ` (${r.error})` : '';
   return `${mark} ${r.project} ${r.image}${digest} in ${seconds(r.durationMs)}${error}`;

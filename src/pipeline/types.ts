@@ -21,6 +21,14 @@ export interface PipelineDeps {
   baseImages?: BaseImageChecks;
   /** What `publish: [{to: ...}]` may name; default: every built-in publisher (s3). */
   publishers?: readonly PublisherKind[];
+  /** Past builds, for `paths:` filters; without it every project builds. */
+  history?: BuildHistory;
+}
+
+/** What the pipeline asks of past builds. */
+export interface BuildHistory {
+  /** The commit of the newest passed build of `project` (`<repo>__<name>`) on `branch`. */
+  lastPassedCommit(project: string, branch: string): Promise<string | undefined>;
 }
 
 export interface PipelineRequest {
@@ -63,7 +71,8 @@ export interface PlannedProject {
   auth: RegistryAuth | undefined;
 }
 
-export type ProjectOutcome = 'passed' | 'failed' | 'canceled';
+/** `skipped`: `paths:`/`paths-ignore:` found no change that concerns the project; nothing was built. */
+export type ProjectOutcome = 'passed' | 'failed' | 'canceled' | 'skipped';
 
 export interface ProjectResult {
   project: string;
@@ -73,4 +82,6 @@ export interface ProjectResult {
   /** The failing step and Docker's (or the hook's) message. */
   error?: string;
   durationMs: number;
+  /** The images the Dockerfiles' FROM lines name (after ARG substitution), once the image was built. */
+  baseImages?: string[];
 }

@@ -3,6 +3,7 @@ import type { BuildEvents } from '../core/events.js';
 import type { Commit } from '../core/git.js';
 import type { Project } from '../core/project.js';
 import type { Store } from '../core/store.js';
+import { normalizeRef } from '../engine/ref.js';
 import type { GroupLog } from '../logs/hub.js';
 import type { PipelineListener, PipelineResult } from '../pipeline/run.js';
 import type { CheckedOut, PlannedProject, ProjectResult } from '../pipeline/types.js';
@@ -29,6 +30,8 @@ export class BuildGroup {
   // The last project's status waits for the pipeline's closing lines: a follower stops reading once
   // every build of the group is finished, so the log must be complete (and flushed) by then.
   private last: ProjectResult | undefined;
+  /** Set by the plan when the build is of the repository's default branch: its FROM images are recorded. */
+  private defaultBranch: string | undefined;
 
   constructor(
     private readonly build: BuildRecord,
@@ -63,6 +66,7 @@ export class BuildGroup {
   private async plan(planned: PlannedProject[], co: CheckedOut): Promise<void> {
     const [first, ...others] = planned;
     if (!first) return;
+    if (co.ref === (co.defaultBranch ?? 'master') && co.refs?.refType !== 'tag') this.defaultBranch = co.ref;
     const { store } = this.deps;
     const siblings = await store.addSiblings(this.build.groupId, others.map((p) => projectId(this.build.repo, p.project.name)));
     if (siblings.length !== others.length) throw new Error(`expected ${others.length} sibling builds, the store added ${siblings.length}`);
@@ -89,7 +93,17 @@ export class BuildGroup {
 
   private async finishResult(r: ProjectResult): Promise<void> {
     const id = this.idsByProject.get(r.project);
+    if (r.outcome === 'passed' && r.baseImages && this.defaultBranch !== undefined) await this.recordBaseImages(r.project, r.baseImages, this.defaultBranch);
     if (id) await this.finish(id, r.outcome, { digest: r.digest, error: r.error, durationMs: r.durationMs });
+  }
+
+  /** What the dependents lookup reads; failing to record is a warning, never a failed build. */
+  private async recordBaseImages(name: string, images: string[], branch: string): Promise<void> {
+    const normalized = images.flatMap((i) => normalizeRef(i) ?? []);
+    const project = projectId(this.build.repo, name);
+    await this.deps.store.recordBaseImages({ project, repo: this.build.repo, branch, images: normalized }).catch((err: unknown) => {
+      this.deps.log.write(`Warning: could not record the base images of ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    });
   }
 
   private unfinished(): string[] {

@@ -10,6 +10,17 @@ export interface Database {
   log_chunks: LogChunksTable;
   deliveries: DeliveriesTable;
   notifications: NotificationsTable;
+  base_images: BaseImagesTable;
+}
+
+/** One FROM image of a project's latest default-branch build. */
+export interface BaseImagesTable {
+  project: string;
+  /** Normalized reference: `registry/repository:tag`. */
+  image: string;
+  repo: string;
+  branch: string;
+  recorded_at: string;
 }
 
 export interface BuildsTable {

@@ -1,6 +1,8 @@
 import type { Store } from '../core/store.js';
 import type { SqlBackend } from './backend.js';
 import { asStoreError } from './errors.js';
+import { dependentsOf, recordBaseImages } from './queries/base-images.js';
+import { lastPassedCommit } from './queries/last-passed.js';
 import { addSiblings } from './queries/add-siblings.js';
 import { buildTimes } from './queries/build-times.js';
 import { claimNext } from './queries/claim-next.js';
@@ -42,6 +44,9 @@ export function createSqlStore(backend: SqlBackend): Store {
     wall: (q) => run('read the wall', () => wall(backend, q)),
     listProjectBuilds: (project, limit) => run('list a project\'s builds', () => listProjectBuilds(backend, project, limit)),
     buildTimes: (since) => run('read build times', () => buildTimes(backend, since)),
+    lastPassedCommit: (project, branch) => run('read a project\'s last passed build', () => lastPassedCommit(backend, project, branch)),
+    recordBaseImages: (entry) => run('record base images', () => recordBaseImages(backend, entry)),
+    dependentsOf: (images) => run('look up dependent projects', () => dependentsOf(backend, images)),
     updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
     supersede: (repo, branch) => run('supersede older builds', () => supersede(backend, repo, branch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),

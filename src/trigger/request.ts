@@ -21,7 +21,7 @@ export interface BuildInput {
   /** Known commit (webhooks): a second request for the same commit while one is queued is not built twice. */
   commit?: string;
   /** Options only trusted callers set (webhooks), merged after the request's options are validated. */
-  internal?: Pick<BuildOptions, 'webhook' | 'forge'>;
+  internal?: Pick<BuildOptions, 'webhook' | 'forge' | 'dependency'>;
 }
 
 /**

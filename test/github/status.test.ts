@@ -113,15 +113,16 @@ describe('the GitHub status notifier', () => {
     await n.h.close();
   });
 
-  it('failure names the error, cut to 140 characters; canceled is error; skipped sends nothing', async () => {
+  it('failure names the error, cut to 140 characters; canceled is error; a project paths: skipped is success', async () => {
     const n = await setup();
     const b = build({ repo: `${gh.url}/octo/app.git` });
     await n.finished({ ...b, status: 'failed', error: `after-build "npm test" exited with 1 ${'x'.repeat(300)}` });
     await n.finished({ ...b, id: 'b2', status: 'canceled', error: 'canceled by request' });
-    await n.finished({ ...b, id: 'b3', status: 'skipped', error: 'branch "x" does not match' });
+    await n.finished({ ...b, id: 'b3', status: 'skipped', error: 'no changed file matches paths (1 file changed since abc)' });
     await n.idle();
     const bodies = gh.statuses().map((r) => r.body as { state: string; description: string });
-    expect(bodies.map((s) => s.state)).toEqual(['failure', 'error']);
+    expect(bodies.map((s) => s.state)).toEqual(['failure', 'error', 'success']);
+    expect(bodies[2]?.description).toBe('Skipped: no changed file matches paths (1 file changed since abc)');
     expect(bodies[0]?.description).toMatch(/^Failed: after-build "npm test" exited with 1 x+…$/);
     expect(bodies[0]?.description).toHaveLength(140);
     expect(bodies[1]?.description).toBe('Canceled: canceled by request');

@@ -5,6 +5,7 @@ import { deliveryIdentity } from './0003-delivery-identity.js';
 import { badgeIndex } from './0004-badge-index.js';
 import { buildTags } from './0005-build-tags.js';
 import { wallIndexes } from './0007-wall-indexes.js';
+import { baseImagesTable } from './0008-base-images.js';
 import { queueOrderIndex } from './0011-queue-order-index.js';
 
 /**
@@ -21,6 +22,7 @@ export const postgresMigrations: MigrationProvider = {
       '0004_badge_index': badgeIndex,
       '0005_build_tags': buildTags,
       '0007_wall_indexes': wallIndexes,
+      '0008_base_images': baseImagesTable,
       '0011_queue_order_index': queueOrderIndex,
     }),
 };

@@ -28,6 +28,8 @@ export interface Build {
   finished_at: string | null;
   duration_ms: number | null;
   group_id: string;
+  /** For a `dependency` build: the build whose pushed image this project's FROM uses. */
+  caused_by?: string | null;
 }
 
 /** One notification attempt (`GET /api/builds/:id/notifications`). */

@@ -196,7 +196,17 @@ export function BuildPage({ id }: { id: string }) {
                 <span data-testid="build-status">{build.status}</span>
               </Field>
               <Field label="Branch">{build.branch ? <span className="mono">{build.branch}</span> : 'default'}</Field>
-              <Field label="Trigger">{build.trigger}</Field>
+              <Field label="Trigger">
+                {build.trigger}
+                {build.caused_by && (
+                  <>
+                    {' by '}
+                    <Link to={buildPath(build.caused_by)} data-testid="caused-by">
+                      build {build.caused_by}
+                    </Link>
+                  </>
+                )}
+              </Field>
               <Field label="Options">{options ? <span className="mono">{options}</span> : none}</Field>
               <Field label="Project" wide>
                 <span className="mono break">{build.name}</span>

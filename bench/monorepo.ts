@@ -1,0 +1,94 @@
+/**
+ * Monorepo benchmark (issue: build less): a push touching one of ten `paths:`-filtered projects, through
+ * the whole server (GitHub push webhook -> every record of the push finished), against a push of a
+ * one-project repository with the same Dockerfile. Target: one image built, nine skipped, at most 1.3x.
+ * Usage: npx tsx bench/monorepo.ts [runs]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createServer } from '../src/main/server.js';
+import { testConfig } from '../test/helpers/config.js';
+import { commitFiles, makeBareRepo } from '../test/helpers/fixture-repo.js';
+import { startGitServer } from '../test/helpers/git-server.js';
+import { getJson } from '../test/helpers/server.js';
+import { githubRequest, pushToMaster, rewriteRepo } from '../test/github/fixtures.js';
+import { fmt, median } from './lib.js';
+
+const runs = Number(process.argv[2] ?? 5);
+const SECRET = 'bench-secret';
+const BASE = '127.0.0.1:5000/busybox:latest';
+const PROJECTS = 10;
+const DOCKERFILE = `FROM ${BASE}\nCOPY . /app\nRUN echo built > /built.txt\n`;
+const work = mkdtempSync(join(tmpdir(), 'roger-bench-mono-'));
+
+interface Build {
+  group_id: string;
+  status: string;
+}
+
+async function main(): Promise<void> {
+  const git = await startGitServer({ root: work });
+  const { config } = testConfig(`builds:\n  allowedSchemes: [http]\n  concurrent: 5\ngithub:\n  webhookSecret: ${SECRET}\napp:\n  port: 0\n`);
+  const server = await createServer(config, pino({ level: 'silent' }));
+  const url = `http://127.0.0.1:${(await server.listen()).port}`;
+  try {
+    const monoFiles: Record<string, string> = {};
+    const yml: string[] = [];
+    for (let i = 0; i < PROJECTS; i++) {
+      monoFiles[`p${i}/Dockerfile`] = DOCKERFILE;
+      monoFiles[`p${i}/src.txt`] = 'v0\n';
+      yml.push(`bench-mono-p${i}:\n  dockerfilePath: p${i}\n  paths: [p${i}/**]`);
+    }
+    monoFiles['build.yml'] = `${yml.join('\n')}\n`;
+    const mono = await makeBareRepo(join(work, 'octo'), 'mono', monoFiles);
+    const single = await makeBareRepo(join(work, 'octo'), 'single', { Dockerfile: DOCKERFILE, 'src.txt': 'v0\n', 'build.yml': 'bench-mono-single: {}\n' });
+
+    /** Pushes `sha` and waits for every record of the build it queued; returns ms and the statuses. */
+    const pushAndWait = async (name: string, sha: string, records: number): Promise<{ ms: number; statuses: string[] }> => {
+      const payload = rewriteRepo(pushToMaster(), `${git.url}/octo/${name}.git`);
+      Object.assign(payload, { ref: 'refs/heads/master', after: sha, head_commit: { id: sha, message: 'bench' } });
+      const req = await githubRequest('push', payload, { secret: SECRET });
+      const start = performance.now();
+      const res = await fetch(`${url}/public/api/hooks/github`, { method: 'POST', headers: req.headers, body: req.body });
+      const { id } = (await res.json()) as { id: string };
+      for (;;) {
+        const { body } = await getJson<{ builds: Build[] }>(`${url}/api/builds?limit=100`);
+        const mine = body.builds.filter((b) => b.group_id === id);
+        if (mine.length === records && mine.every((b) => !['queued', 'started'].includes(b.status))) {
+          return { ms: performance.now() - start, statuses: mine.map((b) => b.status) };
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+
+    // First pushes build everything (no passed build to compare with) and warm the layer cache.
+    await pushAndWait('mono', mono.sha, PROJECTS);
+    await pushAndWait('single', single.sha, 1);
+    const monoMs: number[] = [];
+    const singleMs: number[] = [];
+    for (let i = 1; i <= runs; i++) {
+      const m = await commitFiles(mono.dir, { [`p${i % PROJECTS}/src.txt`]: `v${i}\n` });
+      const r = await pushAndWait('mono', m.sha, PROJECTS);
+      const built = r.statuses.filter((s) => s === 'passed').length;
+      const skipped = r.statuses.filter((s) => s === 'skipped').length;
+      if (built !== 1 || skipped !== PROJECTS - 1) throw new Error(`expected 1 built and ${PROJECTS - 1} skipped, got ${r.statuses.join(', ')}`);
+      monoMs.push(r.ms);
+      const s = await commitFiles(single.dir, { 'src.txt': `v${i}\n` });
+      const one = await pushAndWait('single', s.sha, 1);
+      if (one.statuses[0] !== 'passed') throw new Error(`single build ${one.statuses[0]}`);
+      singleMs.push(one.ms);
+    }
+    const ratio = median(monoMs) / median(singleMs);
+    console.log(`monorepo push (1 of ${PROJECTS} built, ${PROJECTS - 1} skipped) median ${fmt(median(monoMs))}  [${monoMs.map(fmt).join(', ')}]`);
+    console.log(`single-project push                  median ${fmt(median(singleMs))}  [${singleMs.map(fmt).join(', ')}]`);
+    console.log(`ratio ${ratio.toFixed(2)}x (target <= 1.3x), ${runs} runs each, interleaved`);
+  } finally {
+    await server.close(5_000);
+    await git.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

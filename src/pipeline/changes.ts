@@ -1,0 +1,105 @@
+import { projectId } from '../core/build.js';
+import type { BuildLog } from '../core/log.js';
+import type { Project } from '../core/project.js';
+import { compileGlobs } from '../buildfile/globs.js';
+import { authHeader, gitEnv } from '../git/env.js';
+import { fetchArgs } from '../git/fetch.js';
+import { runGit } from '../git/run.js';
+import { githubTokenFor } from './checkout.js';
+import type { CheckedOut, PipelineDeps, PipelineRequest } from './types.js';
+
+/** The files changed between two commits, or why that cannot be told (then everything builds). */
+type Changes = { files: string[] } | { unknown: string };
+
+/**
+ * `paths:`/`paths-ignore:` for a branch push: which projects to skip, with the reason. Each filtered
+ * project is compared with its own last passed build of the branch; a first build, a tag, an API
+ * request or "build please!" always builds, and so does a project whose base commit cannot be
+ * fetched (a force-push pruned it): a wrong skip would leave an image silently stale.
+ */
+export async function pathSkips(deps: PipelineDeps, co: CheckedOut, req: PipelineRequest): Promise<Map<string, string>> {
+  const skips = new Map<string, string>();
+  const history = deps.history;
+  if (req.options.webhook?.refType !== 'branch' || !history) return skips;
+  const filtered = co.buildFile.projects.filter((p) => p.paths !== undefined || p.pathsIgnore !== undefined);
+  if (filtered.length === 0) return skips;
+  const bases = await Promise.all(filtered.map((p) => history.lastPassedCommit(projectId(req.repo, p.name), co.ref)));
+  const changes = await changesSince(deps, req, co, [...new Set(bases.flatMap((b) => b ?? []))]);
+  filtered.forEach((project, i) => {
+    const base = bases[i];
+    const found = base === undefined ? undefined : changes.get(base);
+    if (base === undefined || found === undefined) {
+      req.log.write(`${project.name}: no passed build of ${co.ref} yet; building it whatever changed`);
+    } else if ('unknown' in found) {
+      req.log.write(`${project.name}: ${found.unknown}; building it whatever changed`);
+    } else {
+      const reason = projectSkip(project, found.files);
+      if (reason) skips.set(project.name, `${reason} (${count(found.files.length)} changed since ${base.slice(0, 12)})`);
+    }
+  });
+  return skips;
+}
+
+/** Why the changed files do not concern `project`, or undefined when it builds. */
+export function projectSkip(project: Project, changed: readonly string[]): string | undefined {
+  if (project.paths === undefined && project.pathsIgnore === undefined) return undefined;
+  const include = project.paths && compileGlobs(project.paths);
+  const exclude = project.pathsIgnore && compileGlobs(project.pathsIgnore);
+  const counts = (path: string): boolean => (!include || include.matches(path)) && !exclude?.matches(path);
+  if (changed.some(counts)) return undefined;
+  if (!include) return 'every changed file matches paths-ignore';
+  return exclude ? 'no changed file matches paths but not paths-ignore' : 'no changed file matches paths';
+}
+
+/**
+ * Diffing two trees needs only the two commits: the bases missing from the checkout are fetched at
+ * depth 1 in one request (one by one only when that fails, to tell which are gone), then `git diff`
+ * names every added, changed and deleted path, one diff per base.
+ */
+async function changesSince(deps: PipelineDeps, req: PipelineRequest, co: CheckedOut, bases: string[]): Promise<Map<string, Changes>> {
+  const token = githubTokenFor(req.repo, deps.config);
+  const env = gitEnv(process.env, { protocols: deps.config.builds.allowedSchemes, url: req.repo, token });
+  const secrets = token ? [token, authHeader(token).replace(/^Authorization: Basic /, '')] : [];
+  const run = (args: readonly string[], capture = false) =>
+    runGit('git', args, { cwd: co.dir, env, signal: req.signal, secrets, captureStdout: capture });
+  const head = co.commit.sha;
+  const others = bases.filter((b) => b !== head);
+  const present = await Promise.all(others.map(async (b) => (await run(['cat-file', '-e', `${b}^{commit}`])).code === 0));
+  const missing = others.filter((_, i) => !present[i]);
+  const unfetchable = new Map<string, string>();
+  if (missing.length > 0 && (await run(fetchArgs(req.repo, missing[0] as string).concat(missing.slice(1)))).code !== 0) {
+    for (const b of missing) {
+      const fetched = await run(fetchArgs(req.repo, b));
+      if (fetched.code !== 0) unfetchable.set(b, `the last passed build's commit ${b.slice(0, 12)} cannot be fetched (${lastLine(fetched.stderr)})`);
+    }
+  }
+  const result = new Map<string, Changes>(bases.filter((b) => b === head).map((b) => [b, { files: [] }]));
+  await Promise.all(
+    others.map(async (base) => {
+      const gone = unfetchable.get(base);
+      result.set(base, gone !== undefined ? { unknown: gone } : await diff(run, req.log, base, head));
+    }),
+  );
+  return result;
+}
+
+async function diff(run: (args: readonly string[], capture?: boolean) => ReturnType<typeof runGit>, log: BuildLog, base: string, head: string): Promise<Changes> {
+  const short = base.slice(0, 12);
+  const res = await run(['diff', '--name-only', '-z', '--no-renames', base, head], true);
+  if (res.code !== 0) return { unknown: `cannot compare with ${short} (${lastLine(res.stderr)})` };
+  if (res.truncated) return { unknown: `too many changes since ${short} to list` };
+  const files = res.stdout.split('\0').filter((f) => f !== '');
+  logChanges(log, files, short);
+  return { files };
+}
+
+const SHOWN = 20;
+
+function logChanges(log: BuildLog, files: readonly string[], base: string): void {
+  log.write(`${count(files.length)} changed since ${base}${files.length > 0 ? ':' : ''}`);
+  for (const f of files.slice(0, SHOWN)) log.write(`  ${f}`);
+  if (files.length > SHOWN) log.write(`  … and ${files.length - SHOWN} more`);
+}
+
+const count = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
+const lastLine = (lines: readonly string[]): string => lines.at(-1) ?? 'git failed';
