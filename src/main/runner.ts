@@ -6,7 +6,7 @@ import { buildEvents, type BuildListener } from '../core/events.js';
 import type { Notifier, NotifierName } from '../core/notifier.js';
 import type { Store } from '../core/store.js';
 import { createDockerEngine } from '../engine/docker.js';
-import { recordSkipped } from '../forge/github/skipped.js';
+import { recordSkipped } from '../forge/skipped.js';
 import { createGit } from '../git/cli.js';
 import { LogHub } from '../logs/hub.js';
 import { createNotifications } from '../notify/dispatch.js';

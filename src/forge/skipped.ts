@@ -1,5 +1,5 @@
-import type { BuildListener } from '../../core/events.js';
-import type { Store } from '../../core/store.js';
+import type { BuildListener } from '../core/events.js';
+import type { Store } from '../core/store.js';
 
 /**
  * A webhook build that settings.matching skipped records why on the delivery that queued it, so
