@@ -8,6 +8,7 @@ import type { Store } from '../core/store.js';
 import { createDockerEngine } from '../engine/docker.js';
 import { recordSkipped } from '../forge/github/skipped.js';
 import { createGit } from '../git/cli.js';
+import { gitCacheOf } from '../git/mirror.js';
 import { LogHub } from '../logs/hub.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { createNotifiers } from '../notify/registry.js';
@@ -48,7 +49,7 @@ export function createBuildRunner(opts: {
     log.warn({ err }, `a "${event}" build event listener failed`),
   );
   // The git adapter enforces the allowed schemes itself, whatever a caller checked before.
-  const deps = { engine, git: createGit({ allowedSchemes: config.builds.allowedSchemes }), config, pushLock: new KeyedLock(), store, logs, events };
+  const deps = { engine, git: createGit({ allowedSchemes: config.builds.allowedSchemes, cache: gitCacheOf(config) }), config, pushLock: new KeyedLock(), store, logs, events };
   const scheduler = new Scheduler({
     store,
     concurrent: config.builds.concurrent,
