@@ -115,11 +115,26 @@ async function prepare(path: string, req: MirrorCheckout): Promise<boolean> {
   const init = await req.run(path, ['init', '--bare', '--quiet'], { quiet: true });
   if (init.code !== 0) throw new Error(`git init of the cache failed: ${lastProblemLine(init.stderr)}`);
   // The URL is kept (never a token: that travels in the environment) so `git fetch origin` has a name.
-  // Only the URL: no fetch refspec, so a fetch updates nothing but the ref it names.
-  const config = await req.run(path, ['config', 'remote.origin.url', req.url], { quiet: true });
-  if (config.code !== 0) throw new Error(`git config in the cache failed: ${lastProblemLine(config.stderr)}`);
+  for (const [key, value] of MIRROR_CONFIG(req.url)) {
+    const set = await req.run(path, ['config', key, value], { quiet: true });
+    if (set.code !== 0) throw new Error(`git config in the cache failed: ${lastProblemLine(set.stderr)}`);
+  }
   return true;
 }
+
+/**
+ * The mirror's remote: only its URL (never a token: that travels in the environment) and no fetch
+ * refspec, so a fetch updates nothing but the ref it names. A partial clone (`blob:none`): commits and
+ * trees are fetched, file contents only when a checkout needs them, so old versions of files are never
+ * downloaded. A server that does not offer filters sends everything, and git says so once per fetch.
+ */
+const MIRROR_CONFIG = (url: string): [string, string][] => [
+  ['remote.origin.url', url],
+  ['remote.origin.promisor', 'true'],
+  ['remote.origin.partialclonefilter', 'blob:none'],
+  ['core.repositoryformatversion', '1'],
+  ['extensions.partialClone', 'origin'],
+];
 
 /** Fetches the ref into the mirror and checks it out into the workspace. */
 async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<void> {

@@ -48,11 +48,10 @@ async function git(cwd: string, args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-/** Objects in a repository, loose and packed. */
+/** Distinct objects in a repository, loose and packed (a pack completed from local objects repeats a few). */
 async function objectCount(repo: string): Promise<number> {
-  const out = await git(repo, ['count-objects', '-v']);
-  const field = (name: string): number => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(out)?.[1] ?? 'NaN');
-  return field('count') + field('in-pack');
+  const out = await git(repo, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)']);
+  return new Set(out.split('\n').filter(Boolean)).size;
 }
 
 async function failure(p: Promise<unknown>): Promise<RogerError> {
@@ -124,6 +123,28 @@ describe('mirror cache', () => {
     expect((await stat(join(dir, '.git'))).isFile()).toBe(true);
     expect(await git(dir, ['rev-parse', 'HEAD'])).toBe(next.sha);
     expect(await git(mirror, ['rev-parse', mirrorRef('heads', 'master')])).toBe(next.sha);
+  });
+
+  it('fetches no old file contents from a server that offers partial clone', async () => {
+    const repo = await newRepo({ 'big.txt': 'old '.repeat(50_000) });
+    await git(repo.dir, ['config', 'uploadpack.allowFilter', 'true']);
+    const oldBlob = await git(repo.dir, ['rev-parse', 'master:big.txt']);
+    const next = await commitFiles(repo.dir, { 'big.txt': 'new\n' });
+    const { git: g, cacheDir } = cached();
+    const dir = workspace();
+    expect((await g.checkout({ url: repo.url, ref: 'master', dir, log: collect() })).sha).toBe(next.sha);
+    expect(await readFile(join(dir, 'big.txt'), 'utf8')).toBe('new\n');
+    const mirror = mirrorPath(cacheDir, repo.url);
+    // The history is there (commits and trees), the old version of the file is not.
+    expect(await git(mirror, ['rev-list', '--count', mirrorRef('heads', 'master')])).toBe('2');
+    // rev-list reports what is missing without fetching it.
+    const listed = await git(mirror, ['rev-list', '--objects', '--missing=print', mirrorRef('heads', 'master')]);
+    expect(listed.split('\n')).toContain(`?${oldBlob}`);
+    // The next build fetches the new commit, and its new file when checking it out.
+    const third = await commitFiles(repo.dir, { 'big.txt': 'newer\n' });
+    const ws = workspace();
+    expect((await g.checkout({ url: repo.url, ref: 'master', dir: ws, log: collect() })).sha).toBe(third.sha);
+    expect(await readFile(join(ws, 'big.txt'), 'utf8')).toBe('newer\n');
   });
 
   it('follows a force-push that rewrites history the mirror has', async () => {
