@@ -7,7 +7,7 @@
  * warm mirror against `git clone --depth 1`. Runs interleaved; medians.
  * Usage: npx tsx bench/big-repo.ts [runs]
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { nullLog } from '../src/core/log.js';
 import { createGit } from '../src/git/cli.js';
 import { startGitServer } from '../test/helpers/git-server.js';
 import { getJson, startServer, type ServerProcess } from '../test/helpers/server.js';
-import { fmt, median, timed } from './lib.js';
+import { fmt, median } from './lib.js';
 
 const runs = Number(process.argv[2] ?? 7);
 const work = mkdtempSync(join(tmpdir(), 'roger-bench-big-'));
@@ -24,43 +24,68 @@ const BASE = '127.0.0.1:5000/busybox:latest';
 const name = 'bench-big';
 const image = `127.0.0.1:5000/${name}:latest`;
 
-const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@example.com' };
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' }).trim();
+const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
 /** 20 KB of text that compresses about as well as source code does not: random hex. */
 const content = (): string => randomBytes(10 * 1024).toString('hex');
 
-function makeRepository(): { bare: string; src: string } {
-  const src = join(work, 'src');
-  mkdirSync(join(src, 'files'), { recursive: true });
-  mkdirSync(join(src, 'service'), { recursive: true });
-  git(src, 'init', '--quiet', '--initial-branch', 'master');
-  for (let i = 0; i < 1000; i++) writeFileSync(join(src, 'files', `f${i}.txt`), content());
-  writeFileSync(join(src, 'Dockerfile'), `FROM ${BASE}\nCOPY service/ /app/\n`);
-  writeFileSync(join(src, '.dockerignore'), '.git\nfiles\n');
-  writeFileSync(join(src, 'build.yml'), `${name}:\n  registry: 127.0.0.1:5000\n`);
-  writeFileSync(join(src, 'service', 'version.txt'), '0\n');
-  git(src, 'add', '-A');
-  git(src, 'commit', '--quiet', '-m', 'commit 0');
+let tick = 1_700_000_000;
+/**
+ * A `git fast-import` commit on master changing `files`. Within one stream each commit follows the
+ * previous one; `onTip` starts from master as the repository has it (a later import).
+ */
+function commitStream(files: Record<string, string>, message: string, onTip = false): string {
+  const parts = [`commit refs/heads/master`, `committer Bench <bench@example.com> ${tick++} +0000`, `data ${Buffer.byteLength(message)}`, message];
+  if (onTip) parts.push('from refs/heads/master^0');
+  for (const [path, text] of Object.entries(files)) parts.push(`M 100644 inline ${path}`, `data ${Buffer.byteLength(text)}`, text);
+  return `${parts.join('\n')}\n\n`;
+}
+
+/** One fast-import process writes the commits straight into the served bare repository. */
+function importCommits(bare: string, stream: string): void {
+  execFileSync('git', ['fast-import', '--quiet', '--force'], { cwd: bare, env: gitEnv, input: stream, maxBuffer: 1 << 30 });
+}
+
+function makeRepository(): string {
+  const bare = join(work, 'repos', `${name}.git`);
+  mkdirSync(bare, { recursive: true });
+  execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch', 'master'], { cwd: bare, env: gitEnv });
+  const first: Record<string, string> = {
+    Dockerfile: `FROM ${BASE}\nCOPY service/ /app/\n`,
+    '.dockerignore': '.git\nfiles\n',
+    'build.yml': `${name}:\n  registry: 127.0.0.1:5000\n`,
+    'service/version.txt': '0\n',
+  };
+  for (let i = 0; i < 1000; i++) first[`files/f${i}.txt`] = content();
+  let stream = commitStream(first, 'commit 0');
   // 149 more commits, each rewriting a few of the files: history the CLI's shallow clone never needs.
   for (let c = 1; c < 150; c++) {
-    for (let k = 0; k < 5; k++) writeFileSync(join(src, 'files', `f${(c * 7 + k * 131) % 1000}.txt`), content());
-    git(src, 'commit', '--quiet', '-am', `commit ${c}`);
+    const changed: Record<string, string> = {};
+    for (let k = 0; k < 5; k++) changed[`files/f${(c * 7 + k * 131) % 1000}.txt`] = content();
+    stream += commitStream(changed, `commit ${c}`);
   }
-  const bare = join(work, 'repos', `${name}.git`);
-  git(work, 'clone', '--quiet', '--bare', src, bare);
-  git(src, 'remote', 'add', 'origin', bare);
-  return { bare, src };
+  importCommits(bare, stream);
+  execFileSync('git', ['repack', '-a', '-d', '-q'], { cwd: bare, env: gitEnv });
+  return bare;
 }
 
 let version = 0;
 /** A new commit on master touching one big file and the service: what each measured build builds. */
-function push(src: string): void {
+function push(bare: string): void {
   version++;
-  writeFileSync(join(src, 'files', `f${version % 1000}.txt`), content());
-  writeFileSync(join(src, 'service', 'version.txt'), `${version}\n`);
-  git(src, 'commit', '--quiet', '-am', `change ${version}`);
-  git(src, 'push', '--quiet', 'origin', 'master');
+  importCommits(bare, commitStream({ [`files/f${version % 1000}.txt`]: content(), 'service/version.txt': `${version}\n` }, `change ${version}`, true));
+}
+
+/** Like `timed`, without blocking this process: the git server answering the commands runs in it. */
+function timedAsync(cmd: string, args: string[]): Promise<number> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${err}`))));
+  });
 }
 
 async function requestUntilPassed(server: ServerProcess, repo: string): Promise<number> {
@@ -74,23 +99,23 @@ async function requestUntilPassed(server: ServerProcess, repo: string): Promise<
   }
 }
 
-function cloneShallow(repo: string): { ms: number; dir: string } {
+async function cloneShallow(repo: string): Promise<{ ms: number; dir: string }> {
   const dir = join(work, `co-${randomBytes(4).toString('hex')}`);
-  return { ms: timed('git', ['clone', '-q', '--depth', '1', '--branch', 'master', repo, dir]), dir };
+  return { ms: await timedAsync('git', ['clone', '-q', '--depth', '1', '--branch', 'master', repo, dir]), dir };
 }
 
-function cliBuild(repo: string): number {
-  const co = cloneShallow(repo);
+async function cliBuild(repo: string): Promise<number> {
+  const co = await cloneShallow(repo);
   let ms = co.ms;
-  ms += timed('docker', ['build', '-q', '--pull', '-t', image, co.dir]);
-  ms += timed('docker', ['push', '-q', image]);
+  ms += await timedAsync('docker', ['build', '-q', '--pull', '-t', image, co.dir]);
+  ms += await timedAsync('docker', ['push', '-q', image]);
   rmSync(co.dir, { recursive: true, force: true });
   return ms;
 }
 
 async function main(): Promise<void> {
   const t = performance.now();
-  const { src } = makeRepository();
+  const bare = makeRepository();
   console.log(`made the repository (1,000 files of 20 KB, 150 commits) in ${fmt(performance.now() - t)}`);
   const gitServer = await startGitServer({ root: join(work, 'repos') });
   const repo = `${gitServer.url}/${name}.git`;
@@ -109,7 +134,7 @@ async function main(): Promise<void> {
   };
   try {
     // First builds: the mirrors are made, images and layers exist; not measured.
-    cliBuild(repo);
+    await cliBuild(repo);
     await requestUntilPassed(server, repo);
     await adapterCheckout();
     const cli: number[] = [];
@@ -117,12 +142,12 @@ async function main(): Promise<void> {
     const roger: number[] = [];
     const rogerGit: number[] = [];
     for (let i = 0; i < runs; i++) {
-      push(src);
-      cli.push(cliBuild(repo));
-      push(src);
+      push(bare);
+      cli.push(await cliBuild(repo));
+      push(bare);
       roger.push(await requestUntilPassed(server, repo));
-      push(src);
-      const shallow = cloneShallow(repo);
+      push(bare);
+      const shallow = await cloneShallow(repo);
       cliGit.push(shallow.ms);
       rmSync(shallow.dir, { recursive: true, force: true });
       rogerGit.push(await adapterCheckout());

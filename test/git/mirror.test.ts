@@ -1,4 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -78,6 +79,22 @@ async function allFiles(dir: string): Promise<string[]> {
 async function readOnly(dir: string, on: boolean): Promise<void> {
   if (process.getuid?.() === 0) await exec('chattr', ['-R', on ? '+i' : '-i', dir]);
   else await exec('chmod', ['-R', on ? 'a-w' : 'u+w', dir]);
+}
+
+/** A small file system of its own needs root with mount rights. */
+function canMount(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const probe = join(tmpdir(), `roger-mount-probe-${process.pid}`);
+  try {
+    execFileSync('mkdir', ['-p', probe]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    execFileSync('rmdir', [probe]);
+  }
 }
 
 const fetches = (s: GitServer, from: number): GitRequest[] => s.requests.slice(from).filter((r) => r.command === 'fetch');
@@ -248,6 +265,25 @@ describe('mirror cache', () => {
     expect((await g.checkout({ url: repo.url, ref: 'master', dir: workspace(), log })).sha).toBe(next.sha);
     expect(log.text()).not.toContain('cannot be used');
     expect(await git(mirror, ['rev-parse', mirrorRef('heads', 'master')])).toBe(next.sha);
+  });
+
+  it.skipIf(!canMount())('falls back to a plain fetch when the cache\'s disk is full', async () => {
+    // 1.3 MB that does not compress well, on a 512 KB file system.
+    const repo = await newRepo({ 'big.bin': Array.from({ length: 40 }, () => randomBytes(25_000).toString('base64')).join('\n') });
+    const { git: g, cacheDir } = cached();
+    await mkdir(cacheDir, { recursive: true });
+    await exec('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', cacheDir]);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const log = collect();
+        const dir = workspace();
+        expect((await g.checkout({ url: repo.url, ref: 'master', dir, log })).sha).toBe(repo.sha);
+        expect(log.text()).toContain('The git cache cannot be used');
+        expect((await readFile(join(dir, 'big.bin'), 'utf8')).length).toBeGreaterThan(1_000_000);
+      }
+    } finally {
+      await exec('umount', [cacheDir]);
+    }
   });
 
   it('lets two checkouts of one repository share the mirror, one fetch at a time', async () => {
