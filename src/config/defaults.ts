@@ -8,7 +8,7 @@ import type { Path, Tree } from './tree.js';
 export function defaultTree(): Tree {
   return {
     app: { url: 'http://localhost:8080', host: '127.0.0.1', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
-    builds: { concurrent: 5, 'retry-after': 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, allowedSchemes: ['https', 'ssh'] },
+    builds: { concurrent: 5, 'retry-after': 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, allowedSchemes: ['https', 'ssh'], gitCache: true, gitCacheMaxMb: 10240 },
     paths: { builds: '/tmp/roger-builds' },
     database: { url: null },
     docker: { client: { socketPath: '/var/run/docker.sock' } },

@@ -84,6 +84,9 @@ export const fileSchema = z
         allowedSchemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'expected a URL scheme such as https')).min(1),
         'retention-days': retention,
         retentionDays: retention,
+        // false: every build fetches its commit alone (`--depth 1`), nothing is kept between builds.
+        gitCache: z.boolean(),
+        gitCacheMaxMb: z.number().positive().nullable(),
       })
       .strict()
       .superRefine((builds, ctx) => {
@@ -159,6 +162,8 @@ export const configSchema = fileSchema.transform(
       shutdownGrace: raw.builds.shutdownGrace,
       allowedSchemes: raw.builds.allowedSchemes,
       retentionDays: raw.builds['retention-days'] ?? raw.builds.retentionDays ?? null,
+      gitCache: raw.builds.gitCache,
+      gitCacheMaxMb: raw.builds.gitCacheMaxMb,
     },
     paths: { builds: raw.paths.builds },
     database: { url: raw.database.url },

@@ -55,6 +55,10 @@ export interface Config {
     allowedSchemes: string[];
     /** Days finished builds and their logs are kept; null = forever. */
     retentionDays: number | null;
+    /** Whether clones go through one bare mirror per repository under `<paths.builds>/git-cache`. */
+    gitCache: boolean;
+    /** Most megabytes the mirrors may take together (least recently used removed first); null = no cap. */
+    gitCacheMaxMb: number | null;
   };
   paths: { builds: string };
   database: { url: string | null };

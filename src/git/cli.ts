@@ -2,13 +2,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckoutRequest, Commit, Git, RemoteRefs, TokenOptions } from '../core/git.js';
+import { isRogerError } from '../core/errors.js';
 import { COMMIT_LOG_ARGS, parseCommit } from './commit.js';
 import { authHeader, gitEnv } from './env.js';
 import { localFailure, remoteFailure } from './failure.js';
 import { fetchRef } from './fetch.js';
 import { redactUrl, urlPassword } from './redact.js';
 import { LogBudget, runGit, type RunResult } from './run.js';
-import { checkRefName, checkRepoUrl, KNOWN_SCHEMES } from './url.js';
+import { checkRefName, checkRepoUrl, KNOWN_SCHEMES, schemeOf } from './url.js';
+import { Mirrors, type GitCacheOptions, type RunIn } from './mirror.js';
 
 /** What one checkout's git output may add to the build log: as much as one build step's output. */
 export const GIT_LOG_LIMIT = 5 * 1024 * 1024;
@@ -18,12 +20,15 @@ export interface GitOptions {
   gitBinary?: string;
   /** Transports git itself may use; defaults to all Roger knows. Callers still check URLs first. */
   allowedSchemes?: readonly string[];
+  /** Clone through mirrors kept here; without it every checkout is a fetch of one commit (`--depth 1`). */
+  cache?: GitCacheOptions;
 }
 
 /** The Git port over the git CLI. */
 export function createGit(opts: GitOptions = {}): Git {
   const binary = opts.gitBinary ?? 'git';
   const protocols = opts.allowedSchemes ?? KNOWN_SCHEMES;
+  const mirrors = opts.cache ? new Mirrors(opts.cache) : undefined;
 
   async function checkout(req: CheckoutRequest): Promise<Commit> {
     // Checked again: this is the last stop before a process runs, whatever the caller did.
@@ -37,10 +42,28 @@ export function createGit(opts: GitOptions = {}): Git {
       runGit(binary, args, { cwd: req.dir, env, log: req.log, signal: req.signal, secrets, captureStdout: capture, budget });
 
     await mkdir(req.dir, { recursive: true });
+    // A local repository is already on this disk: a mirror would only copy it.
+    if (mirrors && schemeOf(req.url) !== 'file') {
+      const runIn: RunIn = (cwd, args, o = {}) =>
+        runGit(binary, args, { cwd, env, log: o.quiet ? undefined : req.log, signal: req.signal, secrets, budget });
+      try {
+        await mirrors.checkout({ url: req.url, ref: req.ref, dir: req.dir, run: runIn, log: req.log, signal: req.signal });
+        return await commitOf(run);
+      } catch (err) {
+        if (isRogerError(err) && err.kind !== 'system') throw err;
+        req.log.write(`The git cache cannot be used (${(err as Error).message}); fetching without it`);
+        await rm(req.dir, { recursive: true, force: true });
+        await mkdir(req.dir, { recursive: true });
+      }
+    }
     // cwd is the new repository, so no path argument and no repository above it is consulted.
     await local('init', run(['-c', 'init.defaultBranch=roger', 'init', '--quiet']));
     await fetchRef(run, req.url, req.ref, shown);
     await local('checkout', run(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', 'FETCH_HEAD']));
+    return commitOf(run);
+  }
+
+  async function commitOf(run: (args: readonly string[], capture?: boolean) => Promise<RunResult>): Promise<Commit> {
     const log = await local('log', run([...COMMIT_LOG_ARGS], true));
     return parseCommit(log.stdout, log.truncated);
   }

@@ -29,6 +29,13 @@ const MISSING_REPO = [
   /not a git repository/i,
 ];
 
+/** git's words say the remote refused or does not have the repository (not the local disk failing). */
+export function knownRemoteCause(stderr: readonly string[]): boolean {
+  // Not /not a git repository/: a broken local repository says that too.
+  const remote = [...AUTH, ...MISSING_REPO.filter((re) => !re.test('not a git repository')), /unable to access '/i];
+  return remote.some((re) => stderr.some((l) => re.test(l)));
+}
+
 /**
  * A failed talk with the remote (fetch, ls-remote) is the build's problem, not Roger's: the URL,
  * the ref or the credentials are wrong. The message leads with the likely cause and ends with git's

@@ -6,6 +6,7 @@ import { createMasker, secretValues } from '../config/mask.js';
 import { isRogerError, toError } from '../core/errors.js';
 import { createDockerEngine } from '../engine/docker.js';
 import { createGit } from '../git/cli.js';
+import { gitCacheOf } from '../git/mirror.js';
 import { checkRefName, checkRepoUrl } from '../git/url.js';
 import { createLineLog } from '../logs/line-log.js';
 import { KeyedLock } from '../pipeline/lock.js';
@@ -46,7 +47,7 @@ export async function buildCommand(args: string[], out: NodeJS.WritableStream, e
       },
     );
     const running = runPipeline(
-      { engine, git: createGit(), config, pushLock: new KeyedLock() },
+      { engine, git: createGit({ cache: gitCacheOf(config) }), config, pushLock: new KeyedLock() },
       {
         repo,
         ref,

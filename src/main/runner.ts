@@ -8,6 +8,7 @@ import type { Store } from '../core/store.js';
 import { createDockerEngine } from '../engine/docker.js';
 import { recordSkipped } from '../forge/skipped.js';
 import { createGit } from '../git/cli.js';
+import { gitCacheOf } from '../git/mirror.js';
 import { LogHub } from '../logs/hub.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { createNotifiers } from '../notify/registry.js';
@@ -59,7 +60,7 @@ export function createBuildRunner(opts: {
     log.warn({ err }, `a "${event}" build event listener failed`),
   );
   // The git adapter enforces the allowed schemes itself, whatever a caller checked before.
-  const git = createGit({ allowedSchemes: config.builds.allowedSchemes });
+  const git = createGit({ allowedSchemes: config.builds.allowedSchemes, cache: gitCacheOf(config) });
   const baseImages = new BaseImageChecks(engine, { intervalSeconds: config.builds.pullInterval });
   const deps = { engine, git, config, pushLock: new KeyedLock(), baseImages, store, logs, events, history: store };
   const scheduler = new Scheduler({

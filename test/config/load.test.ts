@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   it('returns the defaults when there is no file and no environment', () => {
     expect(loadConfig({ env: {} })).toEqual({
       app: { url: 'http://localhost:8080', host: '127.0.0.1', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
-      builds: { concurrent: 5, retryAfter: 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, allowedSchemes: ['https', 'ssh'], retentionDays: null },
+      builds: { concurrent: 5, retryAfter: 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, allowedSchemes: ['https', 'ssh'], retentionDays: null, gitCache: true, gitCacheMaxMb: 10240 },
       paths: { builds: '/tmp/roger-builds' },
       database: { url: null },
       docker: { client: { socketPath: '/var/run/docker.sock' } },
@@ -52,6 +52,8 @@ describe('loadConfig', () => {
       shutdownGrace: 30,
       allowedSchemes: ['https', 'ssh', 'file'],
       retentionDays: 14,
+      gitCache: true,
+      gitCacheMaxMb: 10240,
     });
     expect(config.paths).toEqual({ builds: '/var/roger' });
     expect(config.database.url).toBe('postgres://roger:db-pass@db.example.com/roger');

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/core/config.js';
@@ -226,7 +226,8 @@ describe('GitHub webhooks end to end', () => {
     const workspace = join(config.paths.builds, 'workspaces', String(res.body.id));
     const seen = await waitFor(async () => {
       const files = await filesUnder(workspace);
-      return files.some((f) => f.endsWith(join('.git', 'config'))) && files;
+      // `.git` is a file pointing into the git cache (a directory with builds.gitCache: false).
+      return files.some((f) => f.endsWith(`${sep}.git`) || f.endsWith(join('.git', 'config'))) && files;
     }, 30_000, 'the checkout in the workspace');
     for (const file of seen) check(file, (await readFile(file).catch(() => Buffer.alloc(0))).toString('latin1'));
     expect((await finished(String(res.body.id))).status).toBe('passed');

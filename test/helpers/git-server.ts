@@ -7,8 +7,21 @@ export interface GitServer {
   /** `http://127.0.0.1:PORT` (`https://` with `tls`); repositories are at `${url}/NAME.git`. */
   url: string;
   /** Every request seen, in order, with the Authorization header git sent. */
-  requests: { path: string; authorization?: string }[];
+  requests: GitRequest[];
   close(): Promise<void>;
+}
+
+export interface GitRequest {
+  method: string;
+  path: string;
+  authorization?: string;
+  /** The protocol v2 command of an upload-pack POST (`ls-refs`, `fetch`), read from its body. */
+  command?: string;
+  /** performance.now() when the request arrived and when its response ended (undefined while running). */
+  startedAt: number;
+  endedAt?: number;
+  /** Bytes of the response body sent. */
+  responseBytes: number;
 }
 
 /**
@@ -20,17 +33,35 @@ export async function startGitServer(opts: {
   root: string;
   auth?: { username: string; password: string };
   tls?: { cert: string; key: string };
+  /** Each upload-pack POST waits this long before git answers it: makes overlapping fetches certain to overlap. */
+  delayMs?: number;
 }): Promise<GitServer> {
   const requests: GitServer['requests'] = [];
   const handle: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const authorization = req.headers.authorization;
-    requests.push({ path: url.pathname, authorization });
+    const entry: GitRequest = { method: req.method ?? 'GET', path: url.pathname, authorization, startedAt: performance.now(), responseBytes: 0 };
+    requests.push(entry);
+    let head = '';
+    req.on('data', (chunk: Buffer) => {
+      if (head.length >= 200) return;
+      head += chunk.toString('latin1');
+      entry.command ??= /command=([a-z-]+)/.exec(head)?.[1];
+    });
+    const write = res.write.bind(res) as (chunk: Buffer | string) => boolean;
+    res.write = ((chunk: Buffer | string) => {
+      entry.responseBytes += Buffer.byteLength(chunk);
+      return write(chunk);
+    }) as typeof res.write;
+    res.on('close', () => (entry.endedAt = performance.now()));
     if (opts.auth && authorization !== basic(opts.auth.username, opts.auth.password)) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('unauthorized\n');
       return;
     }
-    runBackend(opts.root, url, req, res, opts.auth?.username);
+    if (opts.delayMs && req.method === 'POST') {
+      req.pause();
+      setTimeout(() => runBackend(opts.root, url, req, res, opts.auth?.username), opts.delayMs);
+    } else runBackend(opts.root, url, req, res, opts.auth?.username);
   };
   const server: Server = opts.tls ? createTlsServer(opts.tls, handle) : createServer(handle);
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Config } from '../core/config.js';
+import { buildFailed } from '../core/errors.js';
+import type { BuildLog } from '../core/log.js';
+import { evictMirrors, treeBytes } from './evict.js';
+import { isMissingRef, knownRemoteCause, lastProblemLine, remoteFailure } from './failure.js';
+import { FileLocks } from './lock.js';
+import { pruneWorktrees, readMark, writeMark } from './mirror-state.js';
+import { redactUrl } from './redact.js';
+import type { RunResult } from './run.js';
+
+/** Where mirrors live and how much they may take. */
+export interface GitCacheOptions {
+  /** One bare mirror per repository URL is kept here (`<paths.builds>/git-cache`). */
+  dir: string;
+  /** Most bytes the mirrors may take together; the least recently used are removed past it. null = no cap. */
+  maxBytes: number | null;
+}
+
+/** The cache config.yml asks for: `<paths.builds>/git-cache`, capped at `builds.gitCacheMaxMb`; none with `builds.gitCache: false`. */
+export function gitCacheOf(config: Pick<Config, 'builds' | 'paths'>): GitCacheOptions | undefined {
+  if (!config.builds.gitCache) return undefined;
+  const maxMb = config.builds.gitCacheMaxMb;
+  return { dir: join(config.paths.builds, 'git-cache'), maxBytes: maxMb === null ? null : Math.round(maxMb * 1024 * 1024) };
+}
+
+/** Runs git in `cwd`; `quiet` keeps its output out of the build log. */
+export type RunIn = (cwd: string, args: readonly string[], opts?: { quiet?: boolean }) => Promise<RunResult>;
+
+export interface MirrorCheckout {
+  url: string;
+  ref: string;
+  /** The build's empty workspace directory. */
+  dir: string;
+  run: RunIn;
+  log: BuildLog;
+  signal?: AbortSignal;
+}
+
+/** The mirror of `url`: named by a hash of the URL, which never holds credentials (checkRepoUrl refuses them). */
+export function mirrorPath(cacheDir: string, url: string): string {
+  return join(resolve(cacheDir), createHash('sha256').update(redactUrl(url)).digest('hex').slice(0, 32));
+}
+
+/** The mirror's own ref for a remote branch or tag: one flat name each, so `a` and `a/b` never clash. */
+export function mirrorRef(kind: 'heads' | 'tags', ref: string): string {
+  return `refs/roger/${kind}/${ref.replaceAll('%', '%25').replaceAll('/', '%2F')}`;
+}
+
+/** Something in the mirror is broken: it is rebuilt from nothing (once) rather than used. */
+class Damaged extends Error {}
+
+/**
+ * Bare mirrors of the repositories Roger builds. A checkout fetches just the requested ref into the
+ * mirror (history kept, so the next fetch transfers only new commits; a force-push replaces the ref)
+ * and adds the build's workspace as a detached worktree of it, both under the mirror's lock: one
+ * process at a time changes a mirror, and a mirror is never removed while it is being used.
+ */
+export class Mirrors {
+  private readonly locks = new FileLocks();
+  private readonly dir: string;
+
+  constructor(private readonly opts: GitCacheOptions) {
+    this.dir = resolve(opts.dir);
+  }
+
+  /**
+   * Checks `req.ref` out into `req.dir` from the mirror. Throws build-failed for what the remote said
+   * (no such ref, no access), canceled when stopped; any other error means the cache cannot be used
+   * right now (read-only, disk full) and the caller fetches without it.
+   */
+  async checkout(req: MirrorCheckout): Promise<void> {
+    const path = mirrorPath(this.dir, req.url);
+    await mkdir(this.dir, { recursive: true });
+    await this.locks.run(
+      `${path}.lock`,
+      async () => {
+        let fresh = await prepare(path, req);
+        try {
+          await use(path, req, fresh);
+        } catch (err) {
+          if (!(err instanceof Damaged) || fresh) throw err;
+          req.log.write(`The git cache of this repository is damaged (${err.message}); rebuilding it`);
+          await rm(path, { recursive: true, force: true });
+          await emptyDir(req.dir);
+          fresh = await prepare(path, req);
+          await use(path, req, fresh);
+        }
+        // Best effort: a mirror whose mark cannot be written is rebuilt next time, the checkout stands.
+        await writeMark(path, { url: redactUrl(req.url), usedAt: Date.now(), bytes: await treeBytes(path) }).catch(() => undefined);
+      },
+      req.signal,
+    );
+    if (this.opts.maxBytes !== null) {
+      await evictMirrors(this.dir, this.opts.maxBytes, this.locks).catch((err: unknown) => {
+        req.log.write(`Warning: could not trim the git cache: ${(err as Error).message}`);
+      });
+    }
+  }
+}
+
+/**
+ * Makes sure `path` is a usable bare repository: one without the mark (killed during its first fetch,
+ * or not Roger's) is removed and made again. Returns whether it is new.
+ */
+async function prepare(path: string, req: MirrorCheckout): Promise<boolean> {
+  if (await readMark(path)) {
+    await pruneWorktrees(path);
+    return false;
+  }
+  await rm(path, { recursive: true, force: true });
+  await mkdir(path, { recursive: true });
+  const init = await req.run(path, ['init', '--bare', '--quiet'], { quiet: true });
+  if (init.code !== 0) throw new Error(`git init of the cache failed: ${lastProblemLine(init.stderr)}`);
+  // The URL is kept (never a token: that travels in the environment) so `git fetch origin` has a name.
+  for (const [key, value] of MIRROR_CONFIG(req.url)) {
+    const set = await req.run(path, ['config', key, value], { quiet: true });
+    if (set.code !== 0) throw new Error(`git config in the cache failed: ${lastProblemLine(set.stderr)}`);
+  }
+  return true;
+}
+
+/**
+ * The mirror's remote: only its URL (never a token: that travels in the environment) and no fetch
+ * refspec, so a fetch updates nothing but the ref it names. A partial clone (`blob:none`): commits and
+ * trees are fetched, file contents only when a checkout needs them, so old versions of files are never
+ * downloaded. A server that does not offer filters sends everything, and git says so once per fetch.
+ */
+const MIRROR_CONFIG = (url: string): [string, string][] => [
+  ['remote.origin.url', url],
+  ['remote.origin.promisor', 'true'],
+  ['remote.origin.partialclonefilter', 'blob:none'],
+  ['core.repositoryformatversion', '1'],
+  ['extensions.partialClone', 'origin'],
+];
+
+/** Fetches the ref into the mirror and checks it out into the workspace. */
+async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<void> {
+  const local = await fetchInto(path, req, fresh);
+  const add = await req.run(path, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '--quiet', '--detach', '--', req.dir, local]);
+  if (add.code !== 0) throw new Damaged(`git worktree add failed: ${lastProblemLine(add.stderr)}`);
+  const hurt = damage(add.stderr);
+  if (hurt) throw new Damaged(hurt);
+}
+
+/** Branch first, then tag (as `git clone --branch`); returns the mirror's ref now holding it. */
+async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Promise<string> {
+  let stderr: string[] = [];
+  for (const kind of ['heads', 'tags'] as const) {
+    const local = mirrorRef(kind, req.ref);
+    const res = await req.run(path, fetchArgs(`+refs/${kind}/${req.ref}:${local}`));
+    // git works around a pack it cannot read (it fetches again what is in it) but says so: rebuilt once, not warned about in every build.
+    const hurt = damage(res.stderr);
+    if (hurt && !fresh) throw new Damaged(hurt);
+    if (res.code === 0) return local;
+    stderr = res.stderr;
+    if (!isMissingRef(stderr)) break;
+  }
+  const shown = redactUrl(req.url);
+  // Never the mirror's older copy of a ref the remote no longer has: the push that asked for it is gone.
+  if (isMissingRef(stderr)) throw buildFailed(`no branch or tag named '${req.ref}' in ${shown} (deleted since it was pushed?)`);
+  if (knownRemoteCause(stderr)) throw remoteFailure(shown, stderr);
+  if (!fresh && !(await connected(path, req))) throw new Damaged(lastProblemLine(stderr));
+  // The mirror is sound, so the remote or the disk failed: the caller retries without the cache.
+  throw new Error(`git fetch into the cache failed: ${lastProblemLine(stderr)}`);
+}
+
+/**
+ * `--no-write-fetch-head`: nothing about the fetch is written but objects and the ref. gc runs (when
+ * git decides it is due) in the foreground, inside the lock, not in a background process that could
+ * still be working when the mirror is removed.
+ */
+function fetchArgs(refspec: string): string[] {
+  return ['-c', 'gc.autoDetach=false', 'fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--', 'origin', refspec];
+}
+
+/** What git reports of broken objects or packs, even when it managed without them. */
+const DAMAGE = [/does not match index/i, /is far too short to be a packfile/i, /packfile .* cannot be accessed/i, /corrupt/i, /object file .* is empty/i, /inflate:/i, /bad object/i];
+
+function damage(stderr: readonly string[]): string | undefined {
+  return stderr.find((l) => DAMAGE.some((re) => re.test(l)));
+}
+
+/** Whether every object the mirror's refs reach is there. */
+async function connected(path: string, req: MirrorCheckout): Promise<boolean> {
+  const res = await req.run(path, ['fsck', '--connectivity-only', '--no-progress', '--no-dangling'], { quiet: true });
+  return res.code === 0;
+}
+
+/** A failed first try may have left files in the workspace; the second starts from an empty one. */
+async function emptyDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+}

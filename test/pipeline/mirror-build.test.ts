@@ -1,0 +1,94 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerEngine } from '../../src/engine/docker.js';
+import { createGit } from '../../src/git/cli.js';
+import { gitCacheOf, mirrorPath } from '../../src/git/mirror.js';
+import { createLineLog } from '../../src/logs/line-log.js';
+import { KeyedLock } from '../../src/pipeline/lock.js';
+import { runPipeline, type PipelineResult } from '../../src/pipeline/run.js';
+import type { PipelineDeps } from '../../src/pipeline/types.js';
+import { testConfig, uniq } from '../helpers/config.js';
+import { commitFiles, makeBareRepo } from '../helpers/fixture-repo.js';
+import { startGitServer, type GitServer } from '../helpers/git-server.js';
+import { BASE, inRegistry } from '../helpers/pipeline.js';
+
+/** Builds through the cache as the server does (config.yml's default: on), with the real engine and registry. */
+describe('builds through the git cache', () => {
+  const { config } = testConfig();
+  let server: GitServer;
+  let root: string;
+  let deps: PipelineDeps;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'roger-mirror-build-'));
+    // Every upload-pack answer waits a little, so two fetches running at once would be seen overlapping.
+    server = await startGitServer({ root, delayMs: 300 });
+    deps = { engine: createDockerEngine(config.docker.client), git: createGit({ cache: gitCacheOf(config) }), config, pushLock: new KeyedLock() };
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  const build = async (repo: string, ref: string): Promise<PipelineResult & { log: string }> => {
+    const lines: string[] = [];
+    const result = await runPipeline(deps, {
+      repo,
+      ref,
+      options: {},
+      workDir: join(config.paths.builds, 'workspaces', uniq()),
+      log: createLineLog((l) => lines.push(l)),
+      signal: new AbortController().signal,
+    });
+    return { ...result, log: lines.join('') };
+  };
+
+  it('runs two builds of one repository at once: both pass, their fetches never overlap', async () => {
+    const name = `mirror-${uniq()}`;
+    const { dir } = await makeBareRepo(root, name, {
+      Dockerfile: `FROM ${BASE}\nCOPY which.txt /which.txt\nCMD ["cat", "/which.txt"]\n`,
+      'which.txt': 'master\n',
+      'build.yml': `${name}:\n  registry: 127.0.0.1:5000\n`,
+    });
+    const dev = await commitFiles(dir, { 'which.txt': 'dev\n' }, { branch: 'dev' });
+    const repo = `${server.url}/${name}.git`;
+    const mark = server.requests.length;
+
+    const [a, b] = await Promise.all([build(repo, 'master'), build(repo, 'dev')]);
+    expect(a.failure, a.log).toBeUndefined();
+    expect(b.failure, b.log).toBeUndefined();
+    expect(a.results[0]?.outcome, a.log).toBe('passed');
+    expect(b.results[0]?.outcome, b.log).toBe('passed');
+    expect(b.commit?.sha).toBe(dev.sha);
+    // master is the default branch: `latest`.
+    expect(a.results[0]?.image).toBe(`127.0.0.1:5000/${name}:latest`);
+    expect(b.results[0]?.image).toBe(`127.0.0.1:5000/${name}:dev`);
+    expect(await inRegistry(name, 'latest')).toBe(true);
+    expect(await inRegistry(name, 'dev')).toBe(true);
+
+    const fetches = server.requests
+      .slice(mark)
+      .filter((r) => r.command === 'fetch')
+      .sort((x, y) => x.startedAt - y.startedAt);
+    expect(fetches).toHaveLength(2);
+    expect(fetches[1]!.startedAt).toBeGreaterThanOrEqual(fetches[0]!.endedAt!);
+
+    // One mirror, holding both branches; the builds' worktrees are gone with their workspaces.
+    const cacheDir = join(config.paths.builds, 'git-cache');
+    const mirror = mirrorPath(cacheDir, repo);
+    expect((await readdir(cacheDir)).filter((f) => !f.endsWith('.lock'))).toEqual([mirror.split('/').pop()]);
+    expect(JSON.parse(await readFile(join(mirror, 'roger-mirror.json'), 'utf8'))).toMatchObject({ url: repo });
+
+    // The next build of a new commit fetches only that commit into the same mirror and passes.
+    const next = await commitFiles(dir, { 'which.txt': 'master again\n' });
+    const again = server.requests.length;
+    const c = await build(repo, 'master');
+    expect(c.results[0]?.outcome, c.log).toBe('passed');
+    expect(c.commit?.sha).toBe(next.sha);
+    const sent = server.requests.slice(again).filter((r) => r.command === 'fetch');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.responseBytes).toBeLessThan(2_000);
+  });
+});
