@@ -5,7 +5,7 @@ import { compileGlobs } from '../buildfile/globs.js';
 import { authHeader, gitEnv } from '../git/env.js';
 import { fetchArgs } from '../git/fetch.js';
 import { runGit } from '../git/run.js';
-import { githubTokenFor } from './checkout.js';
+import { cloneCredential } from '../forge/credentials.js';
 import type { CheckedOut, PipelineDeps, PipelineRequest } from './types.js';
 
 /** The files changed between two commits, or why that cannot be told (then everything builds). */
@@ -57,9 +57,10 @@ export function projectSkip(project: Project, changed: readonly string[]): strin
  * names every added, changed and deleted path, one diff per base.
  */
 async function changesSince(deps: PipelineDeps, req: PipelineRequest, co: CheckedOut, bases: string[]): Promise<Map<string, Changes>> {
-  const token = githubTokenFor(req.repo, deps.config);
-  const env = gitEnv(process.env, { protocols: deps.config.builds.allowedSchemes, url: req.repo, token });
-  const secrets = token ? [token, authHeader(token).replace(/^Authorization: Basic /, '')] : [];
+  // The checkout's own credential: a GitLab or Gitea repository's base is fetched with its forge's token.
+  const { token, tokenUser } = cloneCredential(req.repo, deps.config, req.options) ?? {};
+  const env = gitEnv(process.env, { protocols: deps.config.builds.allowedSchemes, url: req.repo, token, tokenUser });
+  const secrets = token ? [token, authHeader(token, tokenUser).replace(/^Authorization: Basic /, '')] : [];
   const run = (args: readonly string[], capture = false) =>
     runGit('git', args, { cwd: co.dir, env, signal: req.signal, secrets, captureStdout: capture });
   const head = co.commit.sha;

@@ -47,18 +47,6 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommi
   return co;
 }
 
-/**
- * (cloneCredential generalises this to every forge.) `auth.github` goes only to the GitHub that `github.apiUrl` serves (`api.github.com` -> `github.com`,
- * Enterprise `https://HOST/api/v3` -> `HOST`, which serves git and the API alike), over https, and
- * only when the URL names that host the same way to every reader: `repoAddress` refuses spellings
- * that git and URL parsers read as different hosts. Any other host never sees it.
- */
-export function githubTokenFor(repo: string, config: Config): string | undefined {
-  const token = config.auth.github;
-  const address = repoAddress(repo);
-  if (!token || address?.scheme !== 'https') return undefined;
-  return address.host === forgeHost(config.github.apiUrl) ? token : undefined;
-}
 
 async function readBuildFile(path: string): Promise<string | undefined> {
   try {

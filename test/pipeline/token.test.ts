@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { githubTokenFor } from '../../src/pipeline/checkout.js';
+import { cloneCredential } from '../../src/forge/credentials.js';
+import type { Config } from '../../src/core/config.js';
+
+const githubTokenFor = (repo: string, config: Config): string | undefined => cloneCredential(repo, config)?.token;
 import { testConfig } from '../helpers/config.js';
 
-describe('githubTokenFor', () => {
+describe('cloneCredential for auth.github', () => {
   const T = 'ghp_token_for_tests';
 
   it('sends auth.github only over https to the web host of github.apiUrl', () => {
