@@ -13,9 +13,42 @@ export interface NewBuild {
 export type BuildPatch = Partial<
   Pick<
     BuildRecord,
-    'project' | 'branch' | 'status' | 'tag' | 'tags' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs'
+    'project' | 'branch' | 'status' | 'tag' | 'tags' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs' | 'pushed'
   >
 >;
+
+/**
+ * A process's claim on a build it runs: who (`agent:<name>`, `server:<name>`) and which run (`attempt`).
+ * A run's writes carry it, so once another process took the build back they are refused.
+ */
+export interface Lease {
+  owner: string;
+  attempt: number;
+}
+
+/** A write of a run whose lease another process took over (the build was re-queued or failed `lost`). */
+export class LeaseLostError extends Error {
+  constructor(buildId: string) {
+    super(`build ${buildId} is no longer this process's to update: its lease was taken over`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Which started builds `reclaim` takes back. */
+export type ReclaimScope =
+  /** Builds whose lease ran out: their process stopped renewing (killed, cut off). */
+  | { expired: true }
+  /** Every build `owner` holds: that process restarted and none of its runs survived. */
+  | { owner: string }
+  /** Every started build (embedded: one process, and it just started). */
+  | { all: true };
+
+export interface Reclaimed {
+  /** Builds queued again as their next attempt (nothing pushed, first attempt, nothing lost). */
+  requeued: BuildRecord[];
+  /** Builds failed `lost: ...` (they had pushed, had run twice, or their build args were not kept). */
+  failed: BuildRecord[];
+}
 
 export interface ProjectSummary {
   /** `<repo>__<project>` */
@@ -55,12 +88,19 @@ export interface Store {
   /** The newest queued, started, passed or failed build of a project (`<repo>__<project>`), on
    *  `branch` when given; canceled and skipped builds are passed over. Indexed (badges). */
   latestBuild(project: string, branch?: string): Promise<BuildRecord | undefined>;
-  updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
-  /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
+  /** With `lease`, only while that lease holds: otherwise rejects with LeaseLostError, changing nothing. */
+  updateBuild(id: string, patch: BuildPatch, lease?: Lease): Promise<BuildRecord>;
+  /** Adds sibling builds (status `started`, under the first build's lease) for a group's other projects; returns them. */
   addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;
   /** Atomically moves the oldest queued build to `started` and returns it, unless `maxStarted`
-   *  builds are already started (null = no limit). Safe with many concurrent callers. */
-  claimNext(maxStarted: number | null): Promise<BuildRecord | undefined>;
+   *  builds are already started (null = no limit). Safe with many concurrent callers. With `lease`,
+   *  the build is `lease.owner`'s for `lease.seconds` unless renewed. */
+  claimNext(maxStarted: number | null, lease?: { owner: string; seconds: number }): Promise<BuildRecord | undefined>;
+  /** Extends the lease of every started build `owner` holds, in one statement; returns their ids. */
+  renewLeases(owner: string, seconds: number): Promise<string[]>;
+  /** Takes back started builds (see ReclaimScope): re-queued once when nothing was pushed, else failed
+   *  `lost: <agent|server> <name> stopped responding`. Safe with many concurrent callers. */
+  reclaim(scope: ReclaimScope): Promise<Reclaimed>;
   /** Marks every `started` build failed with `reason`; returns how many (crash recovery). */
   failStarted(reason: string): Promise<number>;
   countByStatus(): Promise<Record<BuildStatus, number>>;

@@ -27,6 +27,8 @@ export function renderBuild(b: BuildRecord): Record<string, unknown> {
     finished_at: b.finishedAt,
     duration_ms: b.durationMs,
     group_id: b.groupId,
+    attempt: b.attempt,
+    lease_owner: b.leaseOwner,
   };
 }
 

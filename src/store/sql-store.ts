@@ -9,6 +9,7 @@ import { deleteFinishedBefore } from './queries/delete-finished.js';
 import { findReplayed, listDeliveries, recordDelivery, updateDelivery } from './queries/deliveries.js';
 import { failStarted } from './queries/fail-started.js';
 import { listNotifications, recordNotification } from './queries/notifications.js';
+import { reclaim, renewLeases } from './queries/leases.js';
 import { latestBuild } from './queries/latest-build.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
@@ -34,9 +35,11 @@ export function createSqlStore(backend: SqlBackend): Store {
     listGroup: (groupId) => run('list a build group', () => listGroup(backend, groupId)),
     listProjects: (q) => run('list projects', () => listProjects(backend, q)),
     latestBuild: (project, branch) => run('read a project\'s latest build', () => latestBuild(backend, project, branch)),
-    updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
+    updateBuild: (id, patch, lease) => run('update a build', () => updateBuild(backend, id, patch, lease)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
-    claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),
+    claimNext: (maxStarted, lease) => run('claim a queued build', () => claimNext(backend, maxStarted, lease)),
+    renewLeases: (owner, seconds) => run('renew leases', () => renewLeases(backend, owner, seconds)),
+    reclaim: (scope) => run('take back lost builds', () => reclaim(backend, scope)),
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),
     countByStatus: () => run('count builds', () => countByStatus(backend)),
     appendLog: (groupId, text) => run('append to a log', () => appendLog(backend, groupId, text)),

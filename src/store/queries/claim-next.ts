@@ -3,13 +3,18 @@ import type { SqlBackend } from '../backend.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
 import { dropBuildArgs } from './drop-build-args.js';
+import { leaseUntil } from './leases.js';
 
 /**
  * Starts the oldest queued build unless `maxStarted` builds already run. The count and the update run
  * in one serialised transaction (IMMEDIATE in SQLite, an advisory lock in Postgres): without it two
  * claimers could both see room for one more and overshoot the limit.
  */
-export async function claimNext(backend: SqlBackend, maxStarted: number | null): Promise<BuildRecord | undefined> {
+export async function claimNext(
+  backend: SqlBackend,
+  maxStarted: number | null,
+  lease?: { owner: string; seconds: number },
+): Promise<BuildRecord | undefined> {
   const claimed = await backend.db.transaction().execute(async (trx) => {
     await backend.lock(trx, 'claim');
     if (maxStarted !== null) {
@@ -23,7 +28,7 @@ export async function claimNext(backend: SqlBackend, maxStarted: number | null):
     const at = now();
     const row = await trx
       .updateTable('builds')
-      .set({ status: 'started', started_at: at, updated_at: at })
+      .set({ status: 'started', started_at: at, updated_at: at, ...(lease && { lease_owner: lease.owner, lease_until: leaseUntil(lease.seconds) }) })
       .where('id', '=', (eb) =>
         eb
           .selectFrom('builds')

@@ -28,6 +28,10 @@ export interface Build {
   finished_at: string | null;
   duration_ms: number | null;
   group_id: string;
+  /** 1, or 2 once taken back from a process that stopped responding (older servers send none). */
+  attempt?: number;
+  /** The process that claimed the build: `agent:<name>` or `server:<name>`. */
+  lease_owner?: string | null;
 }
 
 /** One notification attempt (`GET /api/builds/:id/notifications`). */
