@@ -96,8 +96,9 @@ export interface Store {
    *  builds are already started (null = no limit). Safe with many concurrent callers. With `lease`,
    *  the build is `lease.owner`'s for `lease.seconds` unless renewed. */
   claimNext(maxStarted: number | null, lease?: { owner: string; seconds: number }): Promise<BuildRecord | undefined>;
-  /** Extends the lease of every started build `owner` holds, in one statement; returns their ids. */
-  renewLeases(owner: string, seconds: number): Promise<string[]>;
+  /** Extends the lease of every started build `owner` holds in the groups `groupIds` (the ones it
+   *  runs), in one statement; returns their ids. */
+  renewLeases(owner: string, seconds: number, groupIds: string[]): Promise<string[]>;
   /** Takes back started builds (see ReclaimScope): re-queued once when nothing was pushed, else failed
    *  `lost: <agent|server> <name> stopped responding`. Safe with many concurrent callers. */
   reclaim(scope: ReclaimScope): Promise<Reclaimed>;

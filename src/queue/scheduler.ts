@@ -130,7 +130,7 @@ export class Scheduler {
     const ids = [...this.running.keys()];
     let held: Set<string>;
     try {
-      held = new Set(await this.opts.store.renewLeases(this.opts.owner, this.opts.leaseSeconds));
+      held = new Set(await this.opts.store.renewLeases(this.opts.owner, this.opts.leaseSeconds, ids));
       this.lastRenewed = Date.now();
     } catch (err) {
       // Past two thirds of a lease another process may soon take these builds back: stop them first,

@@ -24,8 +24,9 @@ export interface ExecuteDeps extends PipelineDeps {
 export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal: AbortSignal, lease?: Lease): Promise<void> {
   const { logs } = deps;
   const log = logs.writer(build.groupId);
-  const store = lease ? leasedStore(deps.store, lease) : deps.store;
-  const engine = lease ? markingPushes(deps.engine, deps.store, build.id, lease) : deps.engine;
+  // Writes may be retried for up to two thirds of a lease: past that the scheduler stops the run.
+  const store = lease ? leasedStore(deps.store, lease, (deps.config.builds.leaseSeconds * 1000 * 2) / 3) : deps.store;
+  const engine = lease ? markingPushes(deps.engine, store, build.id) : deps.engine;
   const group = new BuildGroup(build, { store, events: deps.events, log });
   try {
     const result = await runPipeline(

@@ -38,7 +38,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     updateBuild: (id, patch, lease) => run('update a build', () => updateBuild(backend, id, patch, lease)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
     claimNext: (maxStarted, lease) => run('claim a queued build', () => claimNext(backend, maxStarted, lease)),
-    renewLeases: (owner, seconds) => run('renew leases', () => renewLeases(backend, owner, seconds)),
+    renewLeases: (owner, seconds, groupIds) => run('renew leases', () => renewLeases(backend, owner, seconds, groupIds)),
     reclaim: (scope) => run('take back lost builds', () => reclaim(backend, scope)),
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),
     countByStatus: () => run('count builds', () => countByStatus(backend)),

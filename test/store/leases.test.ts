@@ -10,7 +10,8 @@ const B = { owner: 'agent:b', seconds: 30 };
 /** Moves every lease into the past, as if its process had stopped renewing long ago. */
 async function expireAll(store: Store, owner: string): Promise<void> {
   // A renewal with a negative lease is the shortest way to an expired one through the port itself.
-  await store.renewLeases(owner, -1);
+  const started = await store.listBuilds({ limit: 1000, status: 'started' });
+  await store.renewLeases(owner, -1, started.map((b) => b.groupId));
 }
 
 describe.each(backendCases)('leases ($name)', (c) => {
@@ -25,8 +26,11 @@ describe.each(backendCases)('leases ($name)', (c) => {
     expect(claimed).toMatchObject({ id: one.id, leaseOwner: 'agent:a', attempt: 1, pushed: false });
     await store.claimNext(null, A);
     await store.claimNext(null, B);
-    expect((await store.renewLeases('agent:a', 30)).sort()).toEqual([one.id, two.id].sort());
-    expect(await store.renewLeases('agent:nobody', 30)).toEqual([]);
+    const all = [one.id, two.id, (await store.listBuilds({ limit: 10, status: 'started' })).map((b) => b.id)].flat();
+    expect((await store.renewLeases('agent:a', 30, all)).sort()).toEqual([one.id, two.id].sort());
+    // Only the groups named: a claim the process does not know it made is left to expire.
+    expect(await store.renewLeases('agent:a', 30, [two.id])).toEqual([two.id]);
+    expect(await store.renewLeases('agent:nobody', 30, all)).toEqual([]);
   });
 
   it('an expired build that pushed nothing is re-queued once as attempt 2, then failed lost', async () => {

@@ -7,13 +7,19 @@ import type { BuildRow } from '../schema.js';
 /** `lease_until` for a lease of `seconds` from now, in the store's timestamp form. */
 export const leaseUntil = (seconds: number): string => new Date(Date.now() + seconds * 1000).toISOString();
 
-/** One UPDATE for all of a process's running builds, however many: the heartbeat stays one round trip. */
-export async function renewLeases(backend: SqlBackend, owner: string, seconds: number): Promise<string[]> {
+/**
+ * One UPDATE for all of a process's running builds, however many: the heartbeat stays one round trip.
+ * Only the groups the process knows it runs: a claim whose answer never arrived (the connection
+ * dropped after the commit) is not kept alive by renewal, so it expires and is taken back.
+ */
+export async function renewLeases(backend: SqlBackend, owner: string, seconds: number, groupIds: string[]): Promise<string[]> {
+  if (groupIds.length === 0) return [];
   const rows = await backend.db
     .updateTable('builds')
     .set({ lease_until: leaseUntil(seconds) })
     .where('status', '=', 'started')
     .where('lease_owner', '=', owner)
+    .where('group_id', 'in', groupIds)
     .returning('id')
     .execute();
   return rows.map((r) => r.id);
