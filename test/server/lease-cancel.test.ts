@@ -52,5 +52,5 @@ describe.skipIf(!PG)('a cancel reaches the agent running the build through the n
       await db.drop();
       await rm(root, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 });

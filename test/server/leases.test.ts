@@ -75,7 +75,7 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
     expect(readCalls(join(dir, 'b.jsonl')).filter((c) => c.method === 'push' && c.phase === 'start' && c.build === id)).toHaveLength(1);
     const log = await (await fetch(`${server.url}/api/builds/${id}/log`)).text();
     expect(log).toContain('Re-queued as attempt 2');
-  });
+  }, 240_000);
 
   it('an agent restarted under the same name takes its build back at once, despite a long lease', async () => {
     const { server, url } = await cluster();
@@ -89,7 +89,7 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
     // An hour-long lease: only the restart can explain the build running again.
     const build = await finished(server, id, 'the restarted agent to take the build back');
     expect(build).toMatchObject({ status: 'passed', attempt: 2, lease_owner: `agent:${name}` });
-  });
+  }, 240_000);
 
   it('kill -9 of the server while agents run: the agents go on, and the restarted server shows every build', async () => {
     const { server, url } = await cluster();
@@ -107,6 +107,6 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
     for (const id of ids) expect(await get(restarted, id)).toMatchObject({ status: 'passed', attempt: 1 });
     const { body } = await getJson<{ builds: ApiBuild[] }>(`${restarted.url}/api/builds?limit=50`);
     expect(body.builds.map((b) => b.id).sort()).toEqual([...ids].sort());
-  });
+  }, 240_000);
 });
 
