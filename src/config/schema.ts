@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../core/config.js';
+import { hostname } from 'node:os';
 import { isPlainObject } from './tree.js';
 
 /** Marks keys Roger 1.x's base.yml had; accepted so copied configs keep loading, and otherwise ignored. */
@@ -23,6 +24,17 @@ const dockerClient = z
     key: z.string().optional(),
   })
   .strict();
+
+/** A stand-in engine without Docker, for tests and benchmarks of the queue: builds take `delayMs`. */
+const fakeEngine = z
+  .object({
+    delayMs: z.number().int().nonnegative().max(3_600_000),
+    // A file this process appends its engine calls to (one JSON line each), to check who ran what.
+    record: nonEmpty.optional(),
+  })
+  .strict();
+
+export const AGENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 const settings = z.record(z.string(), z.record(z.string(), z.unknown()));
 
@@ -81,6 +93,8 @@ export const fileSchema = z
         // Seconds running builds get to finish on SIGTERM before they are interrupted; keep it under the
         // supervisor's own stop timeout (docker stop: 10 s) so the interruption is still recorded.
         shutdownGrace: z.number().nonnegative().max(3600),
+        // A claimed build's lease: renewed every third of it; a build whose lease ran out is taken back.
+        leaseSeconds: z.number().int().min(3).max(3600),
         allowedSchemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'expected a URL scheme such as https')).min(1),
         'retention-days': retention,
         retentionDays: retention,
@@ -97,7 +111,14 @@ export const fileSchema = z
       }),
     paths: z.object({ builds: nonEmpty, sources: legacy, tars: legacy, logs: legacy }).strict(),
     database: z.object({ url: nonEmpty.nullable() }).strict(),
-    docker: z.object({ client: dockerClient }).strict(),
+    docker: z.object({ client: dockerClient, fake: fakeEngine.nullable().optional() }).strict(),
+    agent: z
+      .object({
+        // This process's name in leases (`agent:<name>`, `server:<name>`): a process restarting under
+        // the same name takes its own unfinished builds back at once. Default: the host name.
+        name: z.string().regex(AGENT_NAME, 'expected 1-64 letters, digits, dots, underscores or dashes').optional(),
+      })
+      .strict(),
     auth: z
       .object({
         github: nonEmpty.nullable(),
@@ -160,6 +181,7 @@ export const configSchema = fileSchema.transform(
       ociLabels: raw.builds.ociLabels,
       cancelSuperseded: raw.builds.cancelSuperseded,
       shutdownGrace: raw.builds.shutdownGrace,
+      leaseSeconds: raw.builds.leaseSeconds,
       allowedSchemes: raw.builds.allowedSchemes,
       retentionDays: raw.builds['retention-days'] ?? raw.builds.retentionDays ?? null,
       gitCache: raw.builds.gitCache,
@@ -167,7 +189,8 @@ export const configSchema = fileSchema.transform(
     },
     paths: { builds: raw.paths.builds },
     database: { url: raw.database.url },
-    docker: { client: raw.docker.client },
+    docker: { client: raw.docker.client, fake: raw.docker.fake ? { delayMs: raw.docker.fake.delayMs, record: raw.docker.fake.record ?? null } : null },
+    agent: { name: raw.agent.name ?? hostAgentName() },
     auth: raw.auth,
     github: raw.github,
     gitlab: raw.gitlab,
@@ -176,3 +199,8 @@ export const configSchema = fileSchema.transform(
     publishers: raw.publishers,
   }),
 );
+
+/** The host name as an agent name: characters a name may not hold become `-`. */
+function hostAgentName(): string {
+  return hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'roger';
+}

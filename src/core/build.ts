@@ -74,6 +74,12 @@ export interface BuildRecord {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
+  /** Which run this is: 1, or 2 once the build was taken back from a process that stopped responding. */
+  attempt: number;
+  /** The process that claimed the build (`agent:<name>`, `server:<name>`); null while queued. */
+  leaseOwner: string | null;
+  /** Whether the build began pushing images (a lost build that did is failed, not run again). */
+  pushed: boolean;
 }
 
 /** `redis-server (company/redis)` from `https://github.com/company/redis` and `redis-server`. */

@@ -52,6 +52,8 @@ export interface Config {
     cancelSuperseded: boolean;
     /** Seconds running builds get to finish on SIGTERM before they are interrupted. */
     shutdownGrace: number;
+    /** Seconds a claimed build's lease lasts; the process renews it every third of that. */
+    leaseSeconds: number;
     allowedSchemes: string[];
     /** Days finished builds and their logs are kept; null = forever. */
     retentionDays: number | null;
@@ -62,7 +64,13 @@ export interface Config {
   };
   paths: { builds: string };
   database: { url: string | null };
-  docker: { client: DockerClientOptions };
+  docker: {
+    client: DockerClientOptions;
+    /** A stand-in engine without Docker (tests, benchmarks); null = the Docker engine. */
+    fake: { delayMs: number; record: string | null } | null;
+  };
+  /** This process's identity among the processes sharing the database. */
+  agent: { name: string };
   auth: {
     github: string | null;
     dockerhub: RegistryCredentials | null;

@@ -13,7 +13,7 @@ export interface NewBuild {
 export type BuildPatch = Partial<
   Pick<
     BuildRecord,
-    'project' | 'branch' | 'status' | 'tag' | 'tags' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs'
+    'project' | 'branch' | 'status' | 'tag' | 'tags' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs' | 'pushed'
   >
 >;
 
@@ -25,6 +25,39 @@ export interface Supersession {
   canceled: BuildRecord[];
   /** Older running requests, one build per group, left running: canceling them is the caller's choice. */
   running: BuildRecord[];
+}
+
+/**
+ * A process's claim on a build it runs: who (`agent:<name>`, `server:<name>`) and which run (`attempt`).
+ * A run's writes carry it, so once another process took the build back they are refused.
+ */
+export interface Lease {
+  owner: string;
+  attempt: number;
+}
+
+/** A write of a run whose lease another process took over (the build was re-queued or failed `lost`). */
+export class LeaseLostError extends Error {
+  constructor(buildId: string) {
+    super(`build ${buildId} is no longer this process's to update: its lease was taken over`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Which started builds `reclaim` takes back. */
+export type ReclaimScope =
+  /** Builds whose lease ran out: their process stopped renewing (killed, cut off). */
+  | { expired: true }
+  /** Every build `owner` holds: that process restarted and none of its runs survived. */
+  | { owner: string }
+  /** Every started build (embedded: one process, and it just started). */
+  | { all: true };
+
+export interface Reclaimed {
+  /** Builds queued again as their next attempt (nothing pushed, first attempt, nothing lost). */
+  requeued: BuildRecord[];
+  /** Builds failed `lost: ...` (they had pushed, had run twice, or their build args were not kept). */
+  failed: BuildRecord[];
 }
 
 export interface ProjectSummary {
@@ -115,18 +148,25 @@ export interface Store {
   recordBaseImages(entry: BaseImages): Promise<void>;
   /** Projects whose recorded FROM images include one of `images` (normalized references). Indexed. */
   dependentsOf(images: readonly string[]): Promise<Dependent[]>;
-  updateBuild(id: string, patch: BuildPatch): Promise<BuildRecord>;
+  /** With `lease`, only while that lease holds: otherwise rejects with LeaseLostError, changing nothing. */
+  updateBuild(id: string, patch: BuildPatch, lease?: Lease): Promise<BuildRecord>;
   /** Cancels the queued builds of `repo` + `branch` older than its newest queued or running request
    *  and reports the older running ones; tag builds neither supersede nor are superseded. Undefined
    *  when the branch has nothing queued or running. Atomic with claims and other calls. */
   supersede(repo: string, branch: string): Promise<Supersession | undefined>;
-  /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
+  /** Adds sibling builds (status `started`, under the first build's lease) for a group's other projects; returns them. */
   addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;
   /** Atomically moves the next queued build to `started` and returns it, unless `maxStarted` builds
    *  are already started (null = no limit). The next build: the repository with the fewest running
    *  requests first, then the oldest; a branch with a build running waits. Safe with many concurrent
-   *  callers. */
-  claimNext(maxStarted: number | null): Promise<BuildRecord | undefined>;
+   *  callers. With `lease`, the build is `lease.owner`'s for `lease.seconds` unless renewed. */
+  claimNext(maxStarted: number | null, lease?: { owner: string; seconds: number }): Promise<BuildRecord | undefined>;
+  /** Extends the lease of every started build `owner` holds in the groups `groupIds` (the ones it
+   *  runs), in one statement; returns their ids. */
+  renewLeases(owner: string, seconds: number, groupIds: string[]): Promise<string[]>;
+  /** Takes back started builds (see ReclaimScope): re-queued once when nothing was pushed, else failed
+   *  `lost: <agent|server> <name> stopped responding`. Safe with many concurrent callers. */
+  reclaim(scope: ReclaimScope): Promise<Reclaimed>;
   /** Marks every `started` build failed with `reason`; returns how many (crash recovery). */
   failStarted(reason: string): Promise<number>;
   countByStatus(): Promise<Record<BuildStatus, number>>;

@@ -29,6 +29,8 @@ export function renderBuild(b: BuildRecord): Record<string, unknown> {
     duration_ms: b.durationMs,
     group_id: b.groupId,
     caused_by: b.options.dependency?.cause ?? null,
+    attempt: b.attempt,
+    lease_owner: b.leaseOwner,
   };
 }
 

@@ -18,10 +18,10 @@ export async function agentCommand(args: string[]): Promise<number> {
     if (!config.database.url?.startsWith('postgres')) throw badInput('an agent needs database.url: postgres://... shared with the server');
     const store = await openStore(config.database.url, { dataDir: config.paths.builds });
     await removeStaleWorkspaces(config.paths.builds, log);
-    const runner = createBuildRunner({ config, store, log, perProcess: true });
+    const runner = createBuildRunner({ config, store, log, perProcess: true, role: 'agent' });
     await runner.engine.ping();
-    runner.scheduler.start();
-    log.info(`Roger agent running (${config.builds.concurrent ?? 'unlimited'} builds at once)`);
+    await runner.scheduler.start();
+    log.info(`Roger agent ${config.agent.name} running (${config.builds.concurrent ?? 'unlimited'} builds at once)`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

@@ -17,9 +17,15 @@ import { KeyedLock } from '../pipeline/lock.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { executeBuild } from '../runner/execute.js';
 import { dependentsListener } from '../trigger/dependents.js';
+import { createFakeEngine } from '../engine/fake.js';
+import { recordingEngine } from '../engine/recording.js';
+import { LocalSignals } from '../queue/local-signals.js';
+import { PgSignals } from '../queue/pg-signals.js';
 
 export interface BuildRunner {
   engine: Engine;
+  /** The store to use beside the runner: queuing and canceling through it signal the scheduler. */
+  store: Store;
   logs: LogHub;
   scheduler: Scheduler;
   /** Resolves once queued notifications are sent (or given up), or after `ms`. */
@@ -37,13 +43,20 @@ export function createBuildRunner(opts: {
   log: Logger;
   /** Agents count their own builds only; the embedded server's limit covers the whole Store. */
   perProcess?: boolean;
+  /** Names this process in leases (`agent:<agent.name>`, `server:<agent.name>`); default server. */
+  role?: 'server' | 'agent';
   /** More listeners of the build events (the server's metrics and housekeeping). */
   listeners?: BuildListener[];
   /** Notifiers used instead of the configured ones of the same name. */
   notifiers?: Partial<Record<NotifierName, Notifier>>;
 }): BuildRunner {
-  const { config, store, log } = opts;
-  const engine = createDockerEngine(config.docker.client);
+  const { config, log } = opts;
+  const url = config.database.url;
+  const pgSignals = url && /^postgres(ql)?:\/\//i.test(url) ? new PgSignals(url, (err) => log.warn({ err }, 'queue notifications interrupted; reconnecting')) : undefined;
+  const local = pgSignals ? undefined : new LocalSignals();
+  const store = local ? local.signaling(opts.store) : opts.store;
+  const fake = config.docker.fake;
+  const engine = fake ? createFakeEngine({ delayMs: fake.delayMs }) : createDockerEngine(config.docker.client);
   const mask = createMasker(secretValues(config));
   const logs = new LogHub(store, { mask });
   const notifications = createNotifications({ config, store, logs, mask, notifiers: createNotifiers(config, opts.notifiers) });
@@ -63,15 +76,33 @@ export function createBuildRunner(opts: {
   const git = createGit({ allowedSchemes: config.builds.allowedSchemes, cache: gitCacheOf(config) });
   const baseImages = new BaseImageChecks(engine, { intervalSeconds: config.builds.pullInterval });
   const deps = { engine, git, config, pushLock: new KeyedLock(), baseImages, store, logs, events, history: store };
+  const owner = `${opts.role ?? 'server'}:${config.agent.name}`;
   const scheduler = new Scheduler({
     store,
     concurrent: config.builds.concurrent,
     perProcess: opts.perProcess,
-    run: (build, signal) => executeBuild(build, deps, signal),
+    owner,
+    leaseSeconds: config.builds.leaseSeconds,
+    // Embedded, this is the only process: every started build was its previous life's.
+    recover: pgSignals ? 'own' : 'all',
+    signals: pgSignals ?? local,
+    run: (build, signal, lease) =>
+      executeBuild(build, fake?.record ? { ...deps, engine: recordingEngine(engine, fake.record, build.id) } : deps, signal, lease),
     onError: (err) => log.error({ err }, 'scheduler error'),
+    onReclaimed: ({ requeued, failed }) => {
+      const note = (groupId: string, line: string): void => {
+        const w = logs.writer(groupId);
+        w.write(`${line}\n`);
+        void w.flush();
+      };
+      for (const b of requeued) note(b.groupId, `Re-queued as attempt ${b.attempt}: the process that ran it stopped responding`);
+      for (const b of failed) note(b.groupId, `FAILED: ${b.error ?? 'lost'}`);
+      log.warn(`${owner} took back ${requeued.length} build(s) (re-queued) and ${failed.length} (failed lost)`);
+    },
   });
   return {
     engine,
+    store,
     logs,
     scheduler,
     notificationsSent: (ms) => Promise.race([notifications.idle(), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]),

@@ -35,17 +35,16 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
   if (badUrl !== undefined) throw badInput(badUrl);
   const feed = buildFeed((err) => log.error({ err }, 'a live build event could not be sent'));
   const store = announcingCreated(await openStore(config.database.url, { dataDir: config.paths.builds }), feed);
-  // Embedded, every `started` build was this process's own. With a shared Postgres, agents' builds
-  // are running elsewhere and must not be touched.
+  // Builds a previous life of this process left running are taken back when the scheduler starts
+  // (embedded: all of them; with a shared Postgres, those under this server's own name).
   const embedded = !config.database.url?.startsWith('postgres');
-  const recovered = embedded ? await store.failStarted('interrupted: the server stopped while the build ran') : 0;
-  if (recovered > 0) log.warn(`${recovered} build(s) left running by a previous process marked failed (interrupted)`);
   await removeStaleWorkspaces(config.paths.builds, log);
   const metrics = new Metrics();
   const runner = createBuildRunner({
     config,
     store,
     log,
+    role: 'server',
     // Sharing Postgres with agents, this process's limit counts only its own builds.
     perProcess: !embedded,
     listeners: [
@@ -64,7 +63,7 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
   const app = await createApp(
     {
       config,
-      store,
+      store: runner.store,
       logs: runner.logs,
       engine: runner.engine,
       metrics,
@@ -72,7 +71,7 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
       plugins: [
         hookRoutes({
           config,
-          store,
+          store: runner.store,
           wake: () => scheduler.wake(),
           abort: (groupId, reason) => scheduler.cancel(groupId, reason),
           touch: (groupId) => runner.logs.touch(groupId),
@@ -88,8 +87,8 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
     app,
     scheduler,
     async listen() {
+      await scheduler.start();
       await app.listen({ port: config.app.port, host: config.app.host });
-      scheduler.start();
       const address = app.server.address();
       return { port: typeof address === 'object' && address ? address.port : config.app.port };
     },

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import type { BuildRecord } from '../core/build.js';
 import { toError } from '../core/errors.js';
 import type { BuildEvents } from '../core/events.js';
-import type { Store } from '../core/store.js';
+import { LeaseLostError, type Lease, type Store } from '../core/store.js';
 import type { LogHub } from '../logs/hub.js';
 import { runPipeline } from '../pipeline/run.js';
 import type { PipelineDeps } from '../pipeline/types.js';
 import { BuildGroup } from './group.js';
+import { leasedStore, markingPushes } from './leased.js';
 
 export interface ExecuteDeps extends PipelineDeps {
   store: Store;
@@ -20,13 +21,16 @@ export interface ExecuteDeps extends PipelineDeps {
  * projects as sibling builds, each project's outcome, and a final status for every record of the group
  * even when the pipeline fails before the projects start.
  */
-export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal: AbortSignal): Promise<void> {
+export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal: AbortSignal, lease?: Lease): Promise<void> {
   const { logs } = deps;
   const log = logs.writer(build.groupId);
-  const group = new BuildGroup(build, { store: deps.store, events: deps.events, log });
+  // Writes may be retried for up to two thirds of a lease: past that the scheduler stops the run.
+  const store = lease ? leasedStore(deps.store, lease, (deps.config.builds.leaseSeconds * 1000 * 2) / 3) : deps.store;
+  const engine = lease ? markingPushes(deps.engine, store, build.id) : deps.engine;
+  const group = new BuildGroup(build, { store, events: deps.events, log });
   try {
     const result = await runPipeline(
-      deps,
+      { ...deps, engine },
       {
         repo: build.repo,
         ref: build.branch || undefined,
@@ -39,7 +43,8 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
     );
     await group.settle(result);
   } catch (err) {
-    await group.failAll(`system error: ${toError(err).message}`);
+    // A run whose build was taken over has nothing left to record: the build is another process's now.
+    if (!(err instanceof LeaseLostError)) await group.failAll(`system error: ${toError(err).message}`);
     throw err;
   } finally {
     await log.flush();

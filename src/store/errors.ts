@@ -1,4 +1,5 @@
 import { isRogerError, systemError } from '../core/errors.js';
+import { LeaseLostError } from '../core/store.js';
 
 /** What the driver said, for a message: Node's AggregateError (e.g. both ::1 and 127.0.0.1 refused) has none of its own. */
 export function describeError(err: unknown): string {
@@ -27,6 +28,6 @@ const HINTS: Record<string, string> = {
 
 /** Our own typed errors pass through; anything from the driver becomes a `system` error naming the database. */
 export function asStoreError(err: unknown, action: string, label: string): Error {
-  if (isRogerError(err)) return err;
+  if (isRogerError(err) || err instanceof LeaseLostError) return err;
   return systemError(`${label}: could not ${action}: ${describeError(err)}`, err);
 }

@@ -14,6 +14,9 @@ export async function openPostgres(url: string): Promise<SqlBackend> {
   // An idle connection the server drops (restart, failover) must not crash the process; the pool
   // replaces it and the next query reports any lasting trouble.
   pool.on('error', () => undefined);
+  // The same for a connection in use (between a transaction's queries): the query in flight fails
+  // and the pool drops the broken connection when it is released, instead of the process crashing.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -22,6 +22,9 @@ export function toBuildRecord(row: BuildRow): BuildRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
+    attempt: row.attempt,
+    leaseOwner: row.lease_owner,
+    pushed: row.pushed === 1,
     ...(row.tags !== null && row.tags !== undefined && { tags: parseTags(row.tags) }),
   };
 }

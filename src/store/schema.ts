@@ -47,6 +47,14 @@ export interface BuildsTable {
   duration_ms: number | null;
   /** Every image reference pushed, as a JSON array; null = only `tag`. */
   tags: string | null;
+  /** The process whose claim holds: `agent:<name>` or `server:<name>`; null until claimed. */
+  lease_owner: string | null;
+  /** Until when the claim holds unless renewed (ISO-8601). */
+  lease_until: string | null;
+  /** 1 for the first run; a build taken back from a process that stopped responding runs as 2. */
+  attempt: Generated<number>;
+  /** 1 once the build started pushing (set before the first push), else 0. */
+  pushed: Generated<number>;
 }
 
 /**

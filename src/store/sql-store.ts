@@ -13,6 +13,7 @@ import { findReplayed, listDeliveries, recordDelivery, updateDelivery } from './
 import { receiveDelivery } from './queries/receive-delivery.js';
 import { failStarted } from './queries/fail-started.js';
 import { listNotifications, recordNotification } from './queries/notifications.js';
+import { reclaim, renewLeases } from './queries/leases.js';
 import { latestBuild } from './queries/latest-build.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
@@ -47,10 +48,12 @@ export function createSqlStore(backend: SqlBackend): Store {
     lastPassedCommit: (project, branch) => run('read a project\'s last passed build', () => lastPassedCommit(backend, project, branch)),
     recordBaseImages: (entry) => run('record base images', () => recordBaseImages(backend, entry)),
     dependentsOf: (images) => run('look up dependent projects', () => dependentsOf(backend, images)),
-    updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
+    updateBuild: (id, patch, lease) => run('update a build', () => updateBuild(backend, id, patch, lease)),
     supersede: (repo, branch) => run('supersede older builds', () => supersede(backend, repo, branch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
-    claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),
+    claimNext: (maxStarted, lease) => run('claim a queued build', () => claimNext(backend, maxStarted, lease)),
+    renewLeases: (owner, seconds, groupIds) => run('renew leases', () => renewLeases(backend, owner, seconds, groupIds)),
+    reclaim: (scope) => run('take back lost builds', () => reclaim(backend, scope)),
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),
     countByStatus: () => run('count builds', () => countByStatus(backend)),
     appendLog: (groupId, text) => run('append to a log', () => appendLog(backend, groupId, text)),

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -18,10 +18,11 @@ describe('loadConfig', () => {
   it('returns the defaults when there is no file and no environment', () => {
     expect(loadConfig({ env: {} })).toEqual({
       app: { url: 'http://localhost:8080', host: '127.0.0.1', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
-      builds: { concurrent: 5, retryAfter: 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, allowedSchemes: ['https', 'ssh'], retentionDays: null, gitCache: true, gitCacheMaxMb: 10240 },
+      builds: { concurrent: 5, retryAfter: 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, leaseSeconds: 30, allowedSchemes: ['https', 'ssh'], retentionDays: null, gitCache: true, gitCacheMaxMb: 10240 },
       paths: { builds: '/tmp/roger-builds' },
       database: { url: null },
-      docker: { client: { socketPath: '/var/run/docker.sock' } },
+      docker: { client: { socketPath: '/var/run/docker.sock' }, fake: null },
+      agent: { name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) },
       auth: { github: null, dockerhub: null, registries: {}, slack: null },
       github: { apiUrl: 'https://api.github.com', webhookSecret: null, allowUnsigned: false, repositories: [] },
       gitlab: { apiUrl: 'https://gitlab.com/api/v4', token: null, webhookToken: null },
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
       ociLabels: false,
       cancelSuperseded: false,
       shutdownGrace: 30,
+      leaseSeconds: 30,
       allowedSchemes: ['https', 'ssh', 'file'],
       retentionDays: 14,
       gitCache: true,
@@ -107,5 +109,32 @@ describe('loadConfig', () => {
   it('names the file as given in error messages', () => {
     const file = writeConfig('app:\n  port: high\n');
     expect(() => loadConfig({ file, env: {} })).toThrow(`${file}:2:3 app.port: expected number, got string`);
+  });
+});
+
+describe('leases and the process name', () => {
+  it('reads builds.leaseSeconds and agent.name, also from the environment', () => {
+    const config = loadConfig({ file: writeConfig('builds:\n  leaseSeconds: 9\nagent:\n  name: build-host.1_a\n'), env: {} });
+    expect(config.builds.leaseSeconds).toBe(9);
+    expect(config.agent.name).toBe('build-host.1_a');
+    expect(loadConfig({ env: { ROGER_AGENT__NAME: 'from-env' } }).agent.name).toBe('from-env');
+  });
+
+  it.each([
+    ['a name with a space', 'agent:\n  name: two words\n', 'agent.name'],
+    ['a name with a colon', 'agent:\n  name: "a:b"\n', 'agent.name'],
+    ['an empty name', 'agent:\n  name: ""\n', 'agent.name'],
+    ['a name longer than 64', `agent:\n  name: ${'x'.repeat(65)}\n`, 'agent.name'],
+    ['a lease under 3 s', 'builds:\n  leaseSeconds: 1\n', 'leaseSeconds'],
+    ['a fractional lease', 'builds:\n  leaseSeconds: 2.5\n', 'leaseSeconds'],
+  ])('refuses %s', (_what, text, key) => {
+    let error: unknown;
+    try {
+      loadConfig({ file: writeConfig(text), env: {} });
+    } catch (err) {
+      error = err;
+    }
+    expect(isRogerError(error, 'bad-input')).toBe(true);
+    expect(String((error as Error).message)).toContain(key);
   });
 });

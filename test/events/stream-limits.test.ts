@@ -32,6 +32,9 @@ const build = (id: string, status: BuildRecord['status'] = 'queued'): BuildRecor
   startedAt: null,
   finishedAt: null,
   durationMs: null,
+  attempt: 1,
+  leaseOwner: null,
+  pushed: false,
 });
 
 /** The real app with the event stream route over a feed the test publishes to. */

@@ -32,6 +32,9 @@ function build(over: Partial<BuildRecord> = {}): BuildRecord {
     startedAt: null,
     finishedAt: null,
     durationMs: null,
+    attempt: 1,
+    leaseOwner: null,
+    pushed: false,
     ...over,
   };
 }

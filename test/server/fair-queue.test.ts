@@ -26,6 +26,9 @@ async function startRoger(store: Store, opts: { yaml?: string; concurrent: numbe
   const scheduler = new Scheduler({
     store,
     concurrent: opts.concurrent,
+    owner: 'server:fair-queue-test',
+    leaseSeconds: 30,
+    recover: 'all',
     pollMs: 100,
     run: async (build, signal) => {
       started.push(build);

@@ -6,6 +6,7 @@ import { badgeIndex } from './0004-badge-index.js';
 import { buildTags } from './0005-build-tags.js';
 import { wallIndexes } from './0007-wall-indexes.js';
 import { baseImagesTable } from './0008-base-images.js';
+import { sqliteLeases } from './0009-leases.js';
 import { queueOrderIndex } from './0011-queue-order-index.js';
 
 /**
@@ -23,6 +24,7 @@ export const sqliteMigrations: MigrationProvider = {
       '0005_build_tags': buildTags,
       '0007_wall_indexes': wallIndexes,
       '0008_base_images': baseImagesTable,
+      '0009_leases': sqliteLeases,
       '0011_queue_order_index': queueOrderIndex,
     }),
 };

@@ -46,6 +46,10 @@ export async function addSiblings(backend: SqlBackend, groupId: string, projects
       started_at: at,
       finished_at: null,
       duration_ms: null,
+      // The first build's process runs them: they live and die with its lease.
+      lease_owner: first.lease_owner,
+      lease_until: first.lease_until,
+      attempt: first.attempt,
     }));
     const inserted = [];
     for (let i = 0; i < rows.length; i += SIBLINGS_PER_INSERT) {

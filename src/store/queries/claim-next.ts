@@ -4,6 +4,7 @@ import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
 import { dropBuildArgs } from './drop-build-args.js';
 import { fairOrder, type QueuedFilter } from './fair-order.js';
+import { leaseUntil } from './leases.js';
 
 /**
  * Starts the next queued build in the fair order (fair-order.ts) unless `maxStarted` builds already
@@ -12,7 +13,12 @@ import { fairOrder, type QueuedFilter } from './fair-order.js';
  * two claimers could both see room for one more and overshoot the limit, or both see a branch free
  * and start two of its builds.
  */
-export async function claimNext(backend: SqlBackend, maxStarted: number | null, filter?: QueuedFilter): Promise<BuildRecord | undefined> {
+export async function claimNext(
+  backend: SqlBackend,
+  maxStarted: number | null,
+  lease?: { owner: string; seconds: number },
+  filter?: QueuedFilter,
+): Promise<BuildRecord | undefined> {
   const claimed = await backend.db.transaction().execute(async (trx) => {
     await backend.lock(trx, 'claim');
     if (maxStarted !== null) {
@@ -32,7 +38,7 @@ export async function claimNext(backend: SqlBackend, maxStarted: number | null, 
       const at = now();
       row = await trx
         .updateTable('builds')
-        .set({ status: 'started', started_at: at, updated_at: at })
+        .set({ status: 'started', started_at: at, updated_at: at, ...(lease && { lease_owner: lease.owner, lease_until: leaseUntil(lease.seconds) }) })
         .where('id', '=', next.id)
         .where('status', '=', 'queued')
         .returningAll()

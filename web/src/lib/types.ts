@@ -30,6 +30,10 @@ export interface Build {
   group_id: string;
   /** For a `dependency` build: the build whose pushed image this project's FROM uses. */
   caused_by?: string | null;
+  /** 1, or 2 once taken back from a process that stopped responding (older servers send none). */
+  attempt?: number;
+  /** The process that claimed the build: `agent:<name>` or `server:<name>`. */
+  lease_owner?: string | null;
 }
 
 /** One notification attempt (`GET /api/builds/:id/notifications`). */

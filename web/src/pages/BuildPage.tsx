@@ -253,6 +253,16 @@ export function BuildPage({ id }: { id: string }) {
               <Field label="Build id">
                 <span className="mono break">{build.id}</span>
               </Field>
+              {(build.attempt ?? 1) > 1 && (
+                <Field label="Attempt">
+                  <span title="Taken back from a process that stopped responding and run again">{build.attempt}</span>
+                </Field>
+              )}
+              {build.lease_owner && (
+                <Field label="Run by">
+                  <span className="mono break">{build.lease_owner}</span>
+                </Field>
+              )}
               {build.group_id !== build.id && (
                 <Field label="Request" wide>
                   <Link to={buildPath(build.group_id)} className="mono break">
