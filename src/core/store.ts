@@ -1,3 +1,4 @@
+import type { AgentRecord, Claimer, Labels } from './agent.js';
 import type { BuildOptions, BuildRecord, BuildStatus, Trigger } from './build.js';
 import type { NotificationAttempt } from './notifier.js';
 
@@ -59,8 +60,20 @@ export interface Store {
   /** Adds sibling builds (status `started`) for a group's other projects; returns them. */
   addSiblings(groupId: string, projects: string[]): Promise<BuildRecord[]>;
   /** Atomically moves the oldest queued build to `started` and returns it, unless `maxStarted`
-   *  builds are already started (null = no limit). Safe with many concurrent callers. */
-  claimNext(maxStarted: number | null): Promise<BuildRecord | undefined>;
+   *  builds are already started (null = no limit). Safe with many concurrent callers. A `claimer`
+   *  is recorded as the build's agent and gets only builds whose repository asks for no label it lacks. */
+  claimNext(maxStarted: number | null, claimer?: Claimer): Promise<BuildRecord | undefined>;
+  /** Puts a `started` build back in the queue in its old place, with the options its claim handed out
+   *  (build-arg values included); false when it is no longer started. */
+  handBack(id: string, options: BuildOptions): Promise<boolean>;
+  /** Records an agent's heartbeat (inserted the first time). */
+  recordAgent(agent: AgentRecord): Promise<void>;
+  /** Every agent that ever reported, by name. */
+  listAgents(): Promise<AgentRecord[]>;
+  /** Replaces the labels `repo`'s builds ask of agents. */
+  rememberLabels(repo: string, labels: Labels): Promise<void>;
+  /** The labels each repository asks for; those asking for none are left out. */
+  repoLabels(repos: string[]): Promise<Map<string, Labels>>;
   /** Marks every `started` build failed with `reason`; returns how many (crash recovery). */
   failStarted(reason: string): Promise<number>;
   countByStatus(): Promise<Record<BuildStatus, number>>;

@@ -22,6 +22,7 @@ export function toBuildRecord(row: BuildRow): BuildRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
+    agent: row.agent ?? null,
     ...(row.tags !== null && row.tags !== undefined && { tags: parseTags(row.tags) }),
   };
 }

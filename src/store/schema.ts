@@ -10,6 +10,8 @@ export interface Database {
   log_chunks: LogChunksTable;
   deliveries: DeliveriesTable;
   notifications: NotificationsTable;
+  agents: AgentsTable;
+  repo_labels: RepoLabelsTable;
 }
 
 export interface BuildsTable {
@@ -36,6 +38,28 @@ export interface BuildsTable {
   duration_ms: number | null;
   /** Every image reference pushed, as a JSON array; null = only `tag`. */
   tags: string | null;
+  /** The agent that claimed the build; null while queued. */
+  agent: string | null;
+}
+
+/** One agent as its last heartbeat left it; `labels` is JSON, `healthy` 0 or 1. */
+export interface AgentsTable {
+  name: string;
+  labels: string;
+  capacity: number | null;
+  running: number;
+  version: string;
+  healthy: number;
+  problem: string | null;
+  started_at: string;
+  last_heartbeat: string;
+}
+
+/** One label a repository's last build.yml asked for. */
+export interface RepoLabelsTable {
+  repo: string;
+  key: string;
+  value: string;
 }
 
 /**
@@ -80,3 +104,4 @@ export type BuildRow = Selectable<BuildsTable>;
 export type NewBuildRow = Insertable<BuildsTable>;
 export type BuildRowPatch = Updateable<BuildsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
+export type AgentRow = Selectable<AgentsTable>;

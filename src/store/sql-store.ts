@@ -2,7 +2,10 @@ import type { Store } from '../core/store.js';
 import type { SqlBackend } from './backend.js';
 import { asStoreError } from './errors.js';
 import { addSiblings } from './queries/add-siblings.js';
+import { listAgents, recordAgent } from './queries/agents.js';
 import { claimNext } from './queries/claim-next.js';
+import { handBack } from './queries/hand-back.js';
+import { rememberLabels, repoLabels } from './queries/repo-labels.js';
 import { countByStatus } from './queries/count-by-status.js';
 import { createBuild } from './queries/create-build.js';
 import { deleteFinishedBefore } from './queries/delete-finished.js';
@@ -36,7 +39,12 @@ export function createSqlStore(backend: SqlBackend): Store {
     latestBuild: (project, branch) => run('read a project\'s latest build', () => latestBuild(backend, project, branch)),
     updateBuild: (id, patch) => run('update a build', () => updateBuild(backend, id, patch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
-    claimNext: (maxStarted) => run('claim a queued build', () => claimNext(backend, maxStarted)),
+    claimNext: (maxStarted, claimer) => run('claim a queued build', () => claimNext(backend, maxStarted, claimer)),
+    handBack: (id, options) => run('hand a build back to the queue', () => handBack(backend, id, options)),
+    recordAgent: (a) => run('record an agent', () => recordAgent(backend, a)),
+    listAgents: () => run('list agents', () => listAgents(backend)),
+    rememberLabels: (repo, labels) => run('remember a repository\'s labels', () => rememberLabels(backend, repo, labels)),
+    repoLabels: (repos) => run('read repositories\' labels', () => repoLabels(backend, repos)),
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),
     countByStatus: () => run('count builds', () => countByStatus(backend)),
     appendLog: (groupId, text) => run('append to a log', () => appendLog(backend, groupId, text)),

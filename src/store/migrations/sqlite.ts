@@ -4,6 +4,7 @@ import { notificationsTable } from './0002-notifications.js';
 import { deliveryIdentity } from './0003-delivery-identity.js';
 import { badgeIndex } from './0004-badge-index.js';
 import { buildTags } from './0005-build-tags.js';
+import { agentsTables } from './0010-agents.js';
 
 /**
  * SQLite migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -18,5 +19,6 @@ export const sqliteMigrations: MigrationProvider = {
       '0003_delivery_identity': deliveryIdentity,
       '0004_badge_index': badgeIndex,
       '0005_build_tags': buildTags,
+      '0010_agents': agentsTables,
     }),
 };

@@ -46,6 +46,8 @@ export async function addSiblings(backend: SqlBackend, groupId: string, projects
       started_at: at,
       finished_at: null,
       duration_ms: null,
+      // The group runs in one pipeline, on the agent that claimed its first build.
+      agent: first.agent,
     }));
     const inserted = [];
     for (let i = 0; i < rows.length; i += SIBLINGS_PER_INSERT) {

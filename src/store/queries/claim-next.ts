@@ -1,5 +1,8 @@
+import type { ExpressionBuilder } from 'kysely';
+import type { Claimer } from '../../core/agent.js';
 import type { BuildRecord } from '../../core/build.js';
 import type { SqlBackend } from '../backend.js';
+import type { Database } from '../schema.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
 import { dropBuildArgs } from './drop-build-args.js';
@@ -9,7 +12,7 @@ import { dropBuildArgs } from './drop-build-args.js';
  * in one serialised transaction (IMMEDIATE in SQLite, an advisory lock in Postgres): without it two
  * claimers could both see room for one more and overshoot the limit.
  */
-export async function claimNext(backend: SqlBackend, maxStarted: number | null): Promise<BuildRecord | undefined> {
+export async function claimNext(backend: SqlBackend, maxStarted: number | null, claimer?: Claimer): Promise<BuildRecord | undefined> {
   const claimed = await backend.db.transaction().execute(async (trx) => {
     await backend.lock(trx, 'claim');
     if (maxStarted !== null) {
@@ -23,12 +26,13 @@ export async function claimNext(backend: SqlBackend, maxStarted: number | null):
     const at = now();
     const row = await trx
       .updateTable('builds')
-      .set({ status: 'started', started_at: at, updated_at: at })
+      .set({ status: 'started', started_at: at, updated_at: at, agent: claimer?.agent ?? null })
       .where('id', '=', (eb) =>
         eb
           .selectFrom('builds')
           .select('id')
           .where('status', '=', 'queued')
+          .$if(claimer !== undefined, (qb) => qb.where((eb) => offersLabels(eb, claimer?.labels ?? {})))
           .orderBy('seq')
           .limit(1)
           // A queued row being canceled right now is skipped rather than waited for.
@@ -44,4 +48,23 @@ export async function claimNext(backend: SqlBackend, maxStarted: number | null):
   });
   if (claimed?.dropped) await backend.forget();
   return claimed?.build;
+}
+
+/**
+ * Agents only: the build's repository asks for no label the claimer lacks (`repo_labels`, learned from
+ * the repository's last build.yml; a repository never built asks for none until its checkout says).
+ */
+function offersLabels(eb: ExpressionBuilder<Database, 'builds'>, labels: Record<string, string>) {
+  const offered = Object.entries(labels);
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('repo_labels')
+        .select('repo_labels.key')
+        .whereRef('repo_labels.repo', '=', 'builds.repo')
+        .$if(offered.length > 0, (qb) =>
+          qb.where((lb) => lb.not(lb.or(offered.map(([key, value]) => lb.and([lb('repo_labels.key', '=', key), lb('repo_labels.value', '=', value)]))))),
+        ),
+    ),
+  );
 }
