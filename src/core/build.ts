@@ -58,8 +58,8 @@ export interface BuildRecord {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
-  /** The agent that claimed the build (`agent.name`); null while queued. */
-  agent: string | null;
+  /** The agent that claimed the build (`agent.name`); null or absent while queued. */
+  agent?: string | null;
 }
 
 /** `redis-server (company/redis)` from `https://github.com/company/redis` and `redis-server`. */
