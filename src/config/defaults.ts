@@ -8,10 +8,11 @@ import type { Path, Tree } from './tree.js';
 export function defaultTree(): Tree {
   return {
     app: { url: 'http://localhost:8080', host: '127.0.0.1', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
-    builds: { concurrent: 5, 'retry-after': 20, timeout: 3600, maxProjects: 50, ociLabels: false, shutdownGrace: 30, allowedSchemes: ['https', 'ssh'] },
+    builds: { concurrent: 5, local: true, 'retry-after': 20, timeout: 3600, maxProjects: 50, ociLabels: false, shutdownGrace: 30, allowedSchemes: ['https', 'ssh'] },
     paths: { builds: '/tmp/roger-builds' },
     database: { url: null },
     docker: { client: { socketPath: '/var/run/docker.sock' } },
+    agent: { labels: {} },
     auth: { github: null, dockerhub: null, registries: {}, slack: null },
     github: { apiUrl: 'https://api.github.com', webhookSecret: null, allowUnsigned: false, repositories: [] },
     notifications: {},

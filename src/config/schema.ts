@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
+import { AGENT_NAME, LABEL_KEY, LABEL_VALUE, MAX_LABELS } from '../core/agent.js';
 import type { Config } from '../core/config.js';
 import { isPlainObject } from './tree.js';
 
@@ -23,6 +25,13 @@ const dockerClient = z
     key: z.string().optional(),
   })
   .strict();
+
+const agentName = z.string().regex(AGENT_NAME, 'expected 1-64 letters, digits, ".", "_" or "-"');
+
+/** Label keys and values are short words; they end up in SQL parameters, the API and metric labels. */
+export const labelsSchema = z
+  .record(z.string().regex(LABEL_KEY, 'a label key is 1-63 letters, digits, ".", "_" or "-"'), z.string().regex(LABEL_VALUE, 'a label value is 1-128 letters, digits, ".", "_" or "-"'))
+  .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
 
 const settings = z.record(z.string(), z.record(z.string(), z.unknown()));
 
@@ -63,8 +72,11 @@ export const fileSchema = z
       .strict(),
     builds: z
       .object({
-        // 0: this process runs no builds itself (a server whose agents run them).
+        // 0: this process runs no builds itself (a server whose agents run them). It is also the
+        // capacity an agent reports.
         concurrent: z.number().int().min(0).nullable(),
+        // false: `roger serve` runs no builds (API only); agents run them.
+        local: z.boolean(),
         'retry-after': z.number().nonnegative(),
         // At most 7 days: longer delays overflow timers (and no build should run that long).
         timeout: z.number().int().positive().max(604_800),
@@ -90,6 +102,8 @@ export const fileSchema = z
     paths: z.object({ builds: nonEmpty, sources: legacy, tars: legacy, logs: legacy }).strict(),
     database: z.object({ url: nonEmpty.nullable() }).strict(),
     docker: z.object({ client: dockerClient }).strict(),
+    // This process as an agent: its name (default: the host name) and the labels it offers.
+    agent: z.object({ name: agentName.optional(), labels: labelsSchema }).strict(),
     auth: z
       .object({
         github: nonEmpty.nullable(),
@@ -125,6 +139,7 @@ export const configSchema = fileSchema.transform(
     },
     builds: {
       concurrent: raw.builds.concurrent,
+      local: raw.builds.local,
       retryAfter: raw.builds['retry-after'],
       timeout: raw.builds.timeout,
       maxProjects: raw.builds.maxProjects,
@@ -136,9 +151,15 @@ export const configSchema = fileSchema.transform(
     paths: { builds: raw.paths.builds },
     database: { url: raw.database.url },
     docker: { client: raw.docker.client },
+    agent: { name: raw.agent.name ?? defaultAgentName(), labels: raw.agent.labels },
     auth: raw.auth,
     github: raw.github,
     notifications: raw.notifications,
     publishers: raw.publishers,
   }),
 );
+
+/** The host name, made into a valid agent name (host names may be longer, or carry other characters). */
+export function defaultAgentName(): string {
+  return hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'roger';
+}
