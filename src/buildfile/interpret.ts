@@ -1,3 +1,4 @@
+import { MAX_LABELS } from '../core/agent.js';
 import type { BuildFile, Matching, Project, PublishTarget } from '../core/project.js';
 import { fromZod, problem, typeName, type Problem } from './issues.js';
 import { defaultProjectName, projectNameProblem } from './names.js';
@@ -22,6 +23,7 @@ function toProject(name: string, parsed: ParsedProject): Project {
   project.notify = parsed.notify ?? [];
   if (parsed.tags && parsed.tags.length > 0) project.tags = parsed.tags;
   if (parsed.auto_tag) project.autoTag = true;
+  if (parsed.agent && Object.keys(parsed.agent).length > 0) project.agent = parsed.agent;
   project.publish = (parsed.publish ?? []).map((p) => {
     const target: PublishTarget = { to: p.to, copy: p.copy, bucket: p.bucket };
     if (p.bucketPath !== null && p.bucketPath !== undefined) target.bucketPath = p.bucketPath;
@@ -88,5 +90,29 @@ export function interpret(data: unknown, repo: string, maxProjects = Infinity): 
   }
   const buildFile: BuildFile = projects.length > 0 ? { projects } : fallback();
   if (matching) buildFile.matching = matching;
+  const agent = agentLabels(projects, problems);
+  if (agent) buildFile.agent = agent;
   return { buildFile, problems };
+}
+
+/**
+ * The labels of every project's `agent:` together (one agent runs the whole build); two projects asking
+ * different values of one label is a problem, at the second one.
+ */
+function agentLabels(projects: readonly Project[], problems: Problem[]): Record<string, string> | undefined {
+  const merged: Record<string, string> = {};
+  const askedBy: Record<string, string> = {};
+  for (const p of projects) {
+    for (const [key, value] of Object.entries(p.agent ?? {})) {
+      const before = merged[key];
+      if (before !== undefined && before !== value) {
+        problems.push(problem([p.name, 'agent', key], `project ${JSON.stringify(askedBy[key])} asks for ${key}=${before}; one agent runs every project of a build`));
+        continue;
+      }
+      merged[key] = value;
+      askedBy[key] = p.name;
+    }
+  }
+  if (Object.keys(merged).length > MAX_LABELS) problems.push(problem([], `the projects ask for more than ${MAX_LABELS} agent labels together`));
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LABEL_KEY, LABEL_VALUE, MAX_LABELS } from '../core/agent.js';
 import { CONTEXT, REPOSITORY, checkImagePath, checkRelativeFile, checkRelativePath, type Checked } from './paths.js';
 import { patternProblem } from './patterns.js';
 import { templateProblem } from '../pipeline/tag.js';
@@ -48,6 +49,14 @@ const tagTemplate = z.string().min(1).superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
 });
 
+/** `agent: {pool: big}`: the labels an agent must offer to run the build. */
+const agentLabels = z
+  .record(
+    z.string().regex(LABEL_KEY, 'a label key is 1-63 letters, digits, ".", "_" or "-"'),
+    z.string().regex(LABEL_VALUE, 'a label value is 1-128 letters, digits, ".", "_" or "-"'),
+  )
+  .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
+
 /** Every optional key also accepts an empty value (`notify:`), meaning "not set". */
 export const projectSchema = z.preprocess(
   (value) => value ?? {},
@@ -63,6 +72,7 @@ export const projectSchema = z.preprocess(
       dockerfile: checked((value) => checkRelativeFile(value, CONTEXT)).nullish(),
       tags: z.array(tagTemplate).max(50).nullish(),
       auto_tag: z.boolean().nullish(),
+      agent: agentLabels.nullish(),
     })
     .strict(),
 );
@@ -87,5 +97,5 @@ export type ParsedSettings = z.output<typeof settingsSchema>;
 /** Every key the schemas know, for "did you mean" hints. */
 export const KNOWN_KEYS: readonly string[] = [
   'dockerfilePath', 'registry', 'revfile', 'build', 'after-build', 'notify', 'publish', 'dockerfile',
-  'extract', 'to', 'copy', 'bucket', 'bucketPath', 'command', 'matching', 'branches', 'patterns', 'tags', 'auto_tag',
+  'extract', 'to', 'copy', 'bucket', 'bucketPath', 'command', 'matching', 'branches', 'patterns', 'tags', 'auto_tag', 'agent',
 ];

@@ -1,3 +1,5 @@
+import type { Labels } from './agent.js';
+
 /** A project as build.yml describes it, validated. One project = one image. */
 export interface PublishTarget {
   to: 's3';
@@ -29,6 +31,8 @@ export interface Project {
   tags?: string[];
   /** `auto_tag:` on a semver git tag, also push major, major.minor and (for the highest release) latest. */
   autoTag?: boolean;
+  /** `agent:` labels an agent must offer to run this project's builds. */
+  agent?: Labels;
 }
 
 /** Webhook matching rules (settings.matching). Absent = everything builds. */
@@ -40,5 +44,7 @@ export interface Matching {
 
 export interface BuildFile {
   projects: Project[];
+  /** What every project's `agent:` asks for together: the whole build runs on one agent. */
+  agent?: Labels;
   matching?: Matching;
 }
