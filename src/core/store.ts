@@ -70,6 +70,8 @@ export interface Store {
   recordAgent(agent: AgentRecord): Promise<void>;
   /** Every agent that ever reported, by name. */
   listAgents(): Promise<AgentRecord[]>;
+  /** Requests' first builds an agent started after `since` (ISO-8601), oldest start first, at most `limit`. */
+  listStartedSince(since: string, limit: number): Promise<BuildRecord[]>;
   /** Replaces the labels `repo`'s builds ask of agents. */
   rememberLabels(repo: string, labels: Labels): Promise<void>;
   /** The labels each repository asks for; those asking for none are left out. */

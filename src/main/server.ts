@@ -48,6 +48,7 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
     log,
     // Sharing Postgres with agents, this process's limit counts only its own builds.
     perProcess: !embedded,
+    runsBuilds: config.builds.local,
     listeners: [
       {
         finished: ({ build }) => {
@@ -78,14 +79,14 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
     scheduler,
     async listen() {
       await app.listen({ port: config.app.port, host: config.app.host });
-      scheduler.start();
+      await runner.start();
       const address = app.server.address();
       return { port: typeof address === 'object' && address ? address.port : config.app.port };
     },
     async close(graceMs = 30_000) {
       // Refuse new requests first; log followers end by themselves once the builds they follow end.
       const closing = app.close();
-      await scheduler.stop(graceMs);
+      await runner.stop(graceMs);
       // Followers of builds that will not finish here (queued, or running on an agent) end now.
       runner.logs.close();
       // Final commit statuses of the builds that just ended are still being sent (bounded retries).

@@ -1,3 +1,4 @@
+import type { Claimer } from '../core/agent.js';
 import type { BuildRecord } from '../core/build.js';
 import type { Store } from '../core/store.js';
 
@@ -11,6 +12,10 @@ export interface SchedulerOptions {
   /** How often to look for work other processes queued (agents); local enqueues wake it at once. */
   pollMs?: number;
   onError?(err: unknown): void;
+  /** Claims under this agent's name, only builds whose repository asks for no label it lacks. */
+  claimer?: Claimer;
+  /** Whether to claim now (an agent whose engine is down claims nothing); default always. */
+  canClaim?(): boolean;
 }
 
 /**
@@ -92,9 +97,9 @@ export class Scheduler {
 
   private async claimAll(): Promise<void> {
     const limit = this.opts.concurrent;
-    while (!this.stopped && (limit === null || this.running.size < limit)) {
+    while (!this.stopped && (limit === null || this.running.size < limit) && (this.opts.canClaim?.() ?? true)) {
       // Embedded, the Store's started count is the limit too, so builds left by another process count.
-      const build = await this.opts.store.claimNext(this.opts.perProcess ? null : limit);
+      const build = await this.opts.store.claimNext(this.opts.perProcess ? null : limit, this.opts.claimer);
       if (!build) return;
       this.launch(build);
     }

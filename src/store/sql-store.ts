@@ -15,7 +15,7 @@ import { listNotifications, recordNotification } from './queries/notifications.j
 import { latestBuild } from './queries/latest-build.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
-import { getBuild, listBuilds, listGroup } from './queries/read-builds.js';
+import { getBuild, listBuilds, listGroup, listStartedSince } from './queries/read-builds.js';
 import { updateBuild } from './queries/update-build.js';
 
 /**
@@ -43,6 +43,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     handBack: (id, options) => run('hand a build back to the queue', () => handBack(backend, id, options)),
     recordAgent: (a) => run('record an agent', () => recordAgent(backend, a)),
     listAgents: () => run('list agents', () => listAgents(backend)),
+    listStartedSince: (since, limit) => run('list started builds', () => listStartedSince(backend, since, limit)),
     rememberLabels: (repo, labels) => run('remember a repository\'s labels', () => rememberLabels(backend, repo, labels)),
     repoLabels: (repos) => run('read repositories\' labels', () => repoLabels(backend, repos)),
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),

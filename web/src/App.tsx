@@ -3,6 +3,7 @@ import { Layout } from './components/Layout';
 import { TokenPrompt } from './components/TokenPrompt';
 import { useAuth } from './lib/auth';
 import { Link, useLocation } from './lib/router';
+import { AgentsPage } from './pages/AgentsPage';
 import { BuildPage } from './pages/BuildPage';
 import { BuildsPage } from './pages/BuildsPage';
 import { NewBuildPage } from './pages/NewBuildPage';
@@ -20,6 +21,7 @@ function Page() {
     return <BuildPage key={id} id={id} />;
   }
   if (path === '/projects') return <ProjectsPage />;
+  if (path === '/agents') return <AgentsPage />;
   if (path === '/new') return <NewBuildPage repo={query.get('repo') ?? ''} branch={query.get('branch') ?? ''} />;
   return (
     <div className="empty">

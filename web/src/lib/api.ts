@@ -1,5 +1,5 @@
 import { auth } from './auth';
-import type { Build, NotificationAttempt, Project } from './types';
+import type { Agent, Build, NotificationAttempt, Project } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -76,6 +76,7 @@ export const api = {
     (await json<{ notifications: NotificationAttempt[] }>(`/api/builds/${encodeURIComponent(id)}/notifications`, { signal })).notifications,
   projects: async (limit: number, signal?: AbortSignal): Promise<Project[]> =>
     (await json<{ projects: Project[] }>(`/api/projects?limit=${limit}`, { signal })).projects,
+  agents: async (signal?: AbortSignal): Promise<Agent[]> => (await json<{ agents: Agent[] }>('/api/agents', { signal })).agents,
   requestBuild: (input: { repo: string; branch?: string; options?: Record<string, boolean> }): Promise<{ id: string; message: string }> =>
     json('/api/build', postJson(input)),
   cancel: (id: string): Promise<{ message: string }> => json(`/api/builds/${encodeURIComponent(id)}/cancel`, postJson({})),
