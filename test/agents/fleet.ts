@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -88,3 +89,21 @@ export const getAgents = async (base: string): Promise<ApiAgent[]> => (await get
 export const queue = async (base: string, repo: string, nocache = false): Promise<string> =>
   (await getJson<{ id: string }>(`${base}/api/build?repo=${encodeURIComponent(repo)}&branch=master${nocache ? '&options[nocache]=true' : ''}`)).body.id;
 export const FINISHED = ['passed', 'failed', 'canceled', 'skipped'];
+
+/**
+ * Stops a throwaway engine and removes its directory. A container shim that outlived a killed engine
+ * (found by its own socket path, so only this engine's) is ended by id, and mounts under the
+ * directory are detached first.
+ */
+export async function removeEngine(name: string, servicesDir: string): Promise<void> {
+  await engine('stop', name).catch(() => undefined);
+  const dir = join(servicesDir, name);
+  for (const pid of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.startsWith('/usr/bin/containerd-shim') && cmd.includes(`${dir}/exec/`)) process.kill(Number(pid), 'SIGKILL');
+  }
+  const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m === dir || m.startsWith(`${dir}/`));
+  for (const m of mounts.sort().reverse()) await promisify(execFile)('umount', ['-l', m]).catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+}
