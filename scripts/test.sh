@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test against real services: starts the Docker engine, the registry and PostgreSQL
-# (scripts/services.sh, scripts/postgres.sh), installs Chromium for the browser tests, compiles the
+# (scripts/services.sh, scripts/postgres.sh), a second engine (scripts/second-engine.sh), installs Chromium for the browser tests, compiles the
 # server and the web UI, type-checks, then runs vitest.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,6 +8,8 @@ cd "$ROOT"
 [ -d node_modules ] || npm ci --no-audit --no-fund
 scripts/services.sh
 eval "$(scripts/postgres.sh)"
+# A second engine, for the tests of agents on two Docker hosts.
+eval "$(scripts/second-engine.sh)"
 
 # The browser tests (test/web) drive Debian's Chromium; installed like services.sh installs packages.
 if [ ! -x /usr/bin/chromium ]; then
@@ -19,7 +21,7 @@ if [ ! -x /usr/bin/chromium ]; then
   if [ ! -f "$STATE/.apt-updated" ]; then apt-get update -qq && touch "$STATE/.apt-updated"; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-export ROGER_TEST_PG
+export ROGER_TEST_PG ROGER_ENGINE2_SOCKET
 npm run --silent build
 npx tsc -p tsconfig.test.json --noEmit
 REPORT=$(mktemp)

@@ -1,3 +1,4 @@
+import { MAX_LABELS } from '../core/agent.js';
 import type { BuildFile, Matching, Project, PublishTarget } from '../core/project.js';
 import { fromZod, problem, typeName, type Problem } from './issues.js';
 import { defaultProjectName, projectNameProblem } from './names.js';
@@ -25,6 +26,7 @@ function toProject(name: string, parsed: ParsedProject): Project {
   if (parsed.paths) project.paths = parsed.paths;
   if (parsed['paths-ignore']) project.pathsIgnore = parsed['paths-ignore'];
   if (typeof parsed.rebuildDependents === 'boolean') project.rebuildDependents = parsed.rebuildDependents;
+  if (parsed.agent && Object.keys(parsed.agent).length > 0) project.agent = parsed.agent;
   project.publish = (parsed.publish ?? []).map((p) => {
     const target: PublishTarget = { to: p.to, copy: p.copy, bucket: p.bucket };
     if (p.bucketPath !== null && p.bucketPath !== undefined) target.bucketPath = p.bucketPath;
@@ -97,5 +99,29 @@ export function interpret(data: unknown, repo: string, maxProjects = Infinity): 
   // The settings' value is every project's default; a project's own key wins.
   if (rebuildDependents !== undefined) for (const p of buildFile.projects) p.rebuildDependents ??= rebuildDependents;
   if (matching) buildFile.matching = matching;
+  const agent = agentLabels(projects, problems);
+  if (agent) buildFile.agent = agent;
   return { buildFile, problems };
+}
+
+/**
+ * The labels of every project's `agent:` together (one agent runs the whole build); two projects asking
+ * different values of one label is a problem, at the second one.
+ */
+function agentLabels(projects: readonly Project[], problems: Problem[]): Record<string, string> | undefined {
+  const merged: Record<string, string> = {};
+  const askedBy: Record<string, string> = {};
+  for (const p of projects) {
+    for (const [key, value] of Object.entries(p.agent ?? {})) {
+      const before = merged[key];
+      if (before !== undefined && before !== value) {
+        problems.push(problem([p.name, 'agent', key], `project ${JSON.stringify(askedBy[key])} asks for ${key}=${before}; one agent runs every project of a build`));
+        continue;
+      }
+      merged[key] = value;
+      askedBy[key] = p.name;
+    }
+  }
+  if (Object.keys(merged).length > MAX_LABELS) problems.push(problem([], `the projects ask for more than ${MAX_LABELS} agent labels together`));
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LABEL_KEY, LABEL_VALUE, MAX_LABELS } from '../core/agent.js';
 import { CONTEXT, REPOSITORY, checkImagePath, checkRelativeFile, checkRelativePath, type Checked } from './paths.js';
 import { globProblem, MAX_GLOBS } from './globs.js';
 import { patternProblem } from './patterns.js';
@@ -54,6 +55,13 @@ const glob = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
 });
 const globs = z.array(glob).max(MAX_GLOBS);
+/** `agent: {pool: big}`: the labels an agent must offer to run the build. */
+const agentLabels = z
+  .record(
+    z.string().regex(LABEL_KEY, 'a label key is 1-63 letters, digits, ".", "_" or "-"'),
+    z.string().regex(LABEL_VALUE, 'a label value is 1-128 letters, digits, ".", "_" or "-"'),
+  )
+  .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
 
 /** Every optional key also accepts an empty value (`notify:`), meaning "not set". */
 export const projectSchema = z.preprocess(
@@ -73,6 +81,7 @@ export const projectSchema = z.preprocess(
       paths: globs.nullish(),
       'paths-ignore': globs.nullish(),
       rebuildDependents: z.boolean().nullish(),
+      agent: agentLabels.nullish(),
     })
     .strict(),
 );
@@ -99,5 +108,5 @@ export type ParsedSettings = z.output<typeof settingsSchema>;
 export const KNOWN_KEYS: readonly string[] = [
   'dockerfilePath', 'registry', 'revfile', 'build', 'after-build', 'notify', 'publish', 'dockerfile',
   'extract', 'to', 'copy', 'bucket', 'bucketPath', 'command', 'matching', 'branches', 'patterns', 'tags', 'auto_tag',
-  'paths', 'paths-ignore', 'rebuildDependents',
+  'paths', 'paths-ignore', 'rebuildDependents', 'agent',
 ];

@@ -8,11 +8,11 @@ import type { Path, Tree } from './tree.js';
 export function defaultTree(): Tree {
   return {
     app: { url: 'http://localhost:8080', host: '127.0.0.1', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
-    builds: { concurrent: 5, 'retry-after': 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, leaseSeconds: 30, allowedSchemes: ['https', 'ssh'], gitCache: true, gitCacheMaxMb: 10240 },
+    builds: { concurrent: 5, local: true, 'retry-after': 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, leaseSeconds: 30, allowedSchemes: ['https', 'ssh'], gitCache: true, gitCacheMaxMb: 10240 },
     paths: { builds: '/tmp/roger-builds' },
     database: { url: null },
     docker: { client: { socketPath: '/var/run/docker.sock' } },
-    agent: {},
+    agent: { labels: {} },
     auth: { github: null, dockerhub: null, registries: {}, slack: null },
     github: { apiUrl: 'https://api.github.com', webhookSecret: null, allowUnsigned: false, repositories: [] },
     gitlab: { apiUrl: 'https://gitlab.com/api/v4', token: null, webhookToken: null },

@@ -1,6 +1,7 @@
-import { z } from 'zod';
-import type { Config } from '../core/config.js';
 import { hostname } from 'node:os';
+import { z } from 'zod';
+import { AGENT_NAME, LABEL_KEY, LABEL_VALUE, MAX_LABELS } from '../core/agent.js';
+import type { Config } from '../core/config.js';
 import { isPlainObject } from './tree.js';
 
 /** Marks keys Roger 1.x's base.yml had; accepted so copied configs keep loading, and otherwise ignored. */
@@ -34,7 +35,12 @@ const fakeEngine = z
   })
   .strict();
 
-export const AGENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const agentName = z.string().regex(AGENT_NAME, 'expected 1-64 letters, digits, ".", "_" or "-"');
+
+/** Label keys and values are short words; they end up in SQL parameters, the API and metric labels. */
+export const labelsSchema = z
+  .record(z.string().regex(LABEL_KEY, 'a label key is 1-63 letters, digits, ".", "_" or "-"'), z.string().regex(LABEL_VALUE, 'a label value is 1-128 letters, digits, ".", "_" or "-"'))
+  .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
 
 const settings = z.record(z.string(), z.record(z.string(), z.unknown()));
 
@@ -75,8 +81,11 @@ export const fileSchema = z
       .strict(),
     builds: z
       .object({
-        // 0: this process runs no builds itself (a server whose agents run them).
+        // 0: this process runs no builds itself (a server whose agents run them). It is also the
+        // capacity an agent reports.
         concurrent: z.number().int().min(0).nullable(),
+        // false: `roger serve` runs no builds (API only); agents run them.
+        local: z.boolean(),
         'retry-after': z.number().nonnegative(),
         // At most 7 days: longer delays overflow timers (and no build should run that long).
         timeout: z.number().int().positive().max(604_800),
@@ -112,13 +121,10 @@ export const fileSchema = z
     paths: z.object({ builds: nonEmpty, sources: legacy, tars: legacy, logs: legacy }).strict(),
     database: z.object({ url: nonEmpty.nullable() }).strict(),
     docker: z.object({ client: dockerClient, fake: fakeEngine.nullable().optional() }).strict(),
-    agent: z
-      .object({
-        // This process's name in leases (`agent:<name>`, `server:<name>`): a process restarting under
-        // the same name takes its own unfinished builds back at once. Default: the host name.
-        name: z.string().regex(AGENT_NAME, 'expected 1-64 letters, digits, dots, underscores or dashes').optional(),
-      })
-      .strict(),
+    // This process as an agent: its name in leases (`agent:<name>`, `server:<name>`; a process restarting
+    // under the same name takes its own unfinished builds back at once; default: the host name) and the
+    // labels it offers.
+    agent: z.object({ name: agentName.optional(), labels: labelsSchema }).strict(),
     auth: z
       .object({
         github: nonEmpty.nullable(),
@@ -173,6 +179,7 @@ export const configSchema = fileSchema.transform(
     },
     builds: {
       concurrent: raw.builds.concurrent,
+      local: raw.builds.local,
       retryAfter: raw.builds['retry-after'],
       timeout: raw.builds.timeout,
       maxProjects: raw.builds.maxProjects,
@@ -190,7 +197,7 @@ export const configSchema = fileSchema.transform(
     paths: { builds: raw.paths.builds },
     database: { url: raw.database.url },
     docker: { client: raw.docker.client, fake: raw.docker.fake ? { delayMs: raw.docker.fake.delayMs, record: raw.docker.fake.record ?? null } : null },
-    agent: { name: raw.agent.name ?? hostAgentName() },
+    agent: { name: raw.agent.name ?? defaultAgentName(), labels: raw.agent.labels },
     auth: raw.auth,
     github: raw.github,
     gitlab: raw.gitlab,
@@ -200,7 +207,7 @@ export const configSchema = fileSchema.transform(
   }),
 );
 
-/** The host name as an agent name: characters a name may not hold become `-`. */
-function hostAgentName(): string {
+/** The host name, made into a valid agent name (host names may be longer, or carry other characters). */
+export function defaultAgentName(): string {
   return hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'roger';
 }

@@ -80,6 +80,8 @@ export interface BuildRecord {
   leaseOwner: string | null;
   /** Whether the build began pushing images (a lost build that did is failed, not run again). */
   pushed: boolean;
+  /** The agent that claimed the build (`agent.name`); null or absent while queued. */
+  agent?: string | null;
 }
 
 /** `redis-server (company/redis)` from `https://github.com/company/redis` and `redis-server`. */

@@ -1,3 +1,5 @@
+import type { Labels } from './agent.js';
+
 /**
  * The validated configuration: config.yml merged with defaults and environment overrides.
  * Produced once by src/config; every other module receives the parts it needs.
@@ -29,8 +31,10 @@ export interface Config {
     auth: { tokens: string[]; metrics: boolean } | null;
   };
   builds: {
-    /** null = unlimited */
+    /** null = unlimited; also the capacity this process reports as an agent. */
     concurrent: number | null;
+    /** Whether `roger serve` runs builds itself; false = API only, agents run them. */
+    local: boolean;
     retryAfter: number;
     /** Seconds before a build is stopped and failed. */
     timeout: number;
@@ -69,8 +73,8 @@ export interface Config {
     /** A stand-in engine without Docker (tests, benchmarks); null = the Docker engine. */
     fake: { delayMs: number; record: string | null } | null;
   };
-  /** This process's identity among the processes sharing the database. */
-  agent: { name: string };
+  /** This process among the processes sharing the database: its name (leases) and the labels it offers. */
+  agent: { name: string; labels: Labels };
   auth: {
     github: string | null;
     dockerhub: RegistryCredentials | null;

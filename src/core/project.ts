@@ -1,3 +1,5 @@
+import type { Labels } from './agent.js';
+
 /** A project as build.yml describes it, validated. One project = one image. */
 export interface PublishTarget {
   to: 's3';
@@ -36,6 +38,8 @@ export interface Project {
   /** False: pushing this project's image never queues builds of the projects whose FROM uses it
    *  (`rebuildDependents:` on the project, else in `settings:`). */
   rebuildDependents?: boolean;
+  /** `agent:` labels an agent must offer to run this project's builds. */
+  agent?: Labels;
 }
 
 /** Webhook matching rules (settings.matching). Absent = everything builds. */
@@ -47,5 +51,7 @@ export interface Matching {
 
 export interface BuildFile {
   projects: Project[];
+  /** What every project's `agent:` asks for together: the whole build runs on one agent. */
+  agent?: Labels;
   matching?: Matching;
 }

@@ -1,3 +1,4 @@
+import type { AgentRecord, Claimer, Labels } from './agent.js';
 import type { BuildOptions, BuildRecord, BuildStatus, Trigger } from './build.js';
 import type { NotificationAttempt } from './notifier.js';
 
@@ -16,6 +17,14 @@ export type BuildPatch = Partial<
     'project' | 'branch' | 'status' | 'tag' | 'tags' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs' | 'pushed'
   >
 >;
+
+/** How a process claims a build. */
+export interface ClaimOptions {
+  /** The build is `lease.owner`'s for `lease.seconds` unless renewed. */
+  lease?: { owner: string; seconds: number };
+  /** Recorded as the build's agent; it gets only builds whose repository asks for no label it lacks. */
+  claimer?: Claimer;
+}
 
 /** What `supersede` did to the builds of one repository and branch. */
 export interface Supersession {
@@ -159,14 +168,27 @@ export interface Store {
   /** Atomically moves the next queued build to `started` and returns it, unless `maxStarted` builds
    *  are already started (null = no limit). The next build: the repository with the fewest running
    *  requests first, then the oldest; a branch with a build running waits. Safe with many concurrent
-   *  callers. With `lease`, the build is `lease.owner`'s for `lease.seconds` unless renewed. */
-  claimNext(maxStarted: number | null, lease?: { owner: string; seconds: number }): Promise<BuildRecord | undefined>;
+   *  callers. See ClaimOptions for an agent's and a lease's part. */
+  claimNext(maxStarted: number | null, opts?: ClaimOptions): Promise<BuildRecord | undefined>;
   /** Extends the lease of every started build `owner` holds in the groups `groupIds` (the ones it
    *  runs), in one statement; returns their ids. */
   renewLeases(owner: string, seconds: number, groupIds: string[]): Promise<string[]>;
   /** Takes back started builds (see ReclaimScope): re-queued once when nothing was pushed, else failed
    *  `lost: <agent|server> <name> stopped responding`. Safe with many concurrent callers. */
   reclaim(scope: ReclaimScope): Promise<Reclaimed>;
+  /** Puts a `started` build back in the queue in its old place, with the options its claim handed out
+   *  (build-arg values included); false when it is no longer started. */
+  handBack(id: string, options: BuildOptions): Promise<boolean>;
+  /** Records an agent's heartbeat (inserted the first time). */
+  recordAgent(agent: AgentRecord): Promise<void>;
+  /** Every agent that ever reported, by name. */
+  listAgents(): Promise<AgentRecord[]>;
+  /** Requests' first builds an agent started after `since` (ISO-8601), oldest start first, at most `limit`. */
+  listStartedSince(since: string, limit: number): Promise<BuildRecord[]>;
+  /** Replaces the labels `repo`'s builds ask of agents. */
+  rememberLabels(repo: string, labels: Labels): Promise<void>;
+  /** The labels each repository asks for; those asking for none are left out. */
+  repoLabels(repos: string[]): Promise<Map<string, Labels>>;
   /** Marks every `started` build failed with `reason`; returns how many (crash recovery). */
   failStarted(reason: string): Promise<number>;
   countByStatus(): Promise<Record<BuildStatus, number>>;

@@ -8,6 +8,7 @@ import { bearerAuth, tokenCheck } from './auth.js';
 import { errorHandler } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { originGuard } from './origin.js';
+import { agentsRoutes } from './routes/agents.js';
 import { badgeRoutes } from './routes/badge.js';
 import { buildRoutes } from './routes/build.js';
 import { buildsRoutes } from './routes/builds.js';
@@ -55,6 +56,7 @@ export async function createApp(deps: AppDeps, logger: FastifyServerOptions['log
   await app.register(async (api) => {
     buildRoutes(api, deps);
     buildsRoutes(api, deps);
+    agentsRoutes(api, deps);
     projectsRoutes(api, deps);
     badgeRoutes(api, deps);
     wallRoutes(api, deps);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AgentRecord } from '../core/agent.js';
 import type { BuildRecord, BuildStatus } from '../core/build.js';
 
 /** Build durations in seconds: builds take seconds to tens of minutes. */
@@ -36,8 +37,54 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly agentUp = new Gauge({ name: 'roger_agent_up', help: 'Whether the agent heartbeat recently (1) or not (0).', labelNames: ['agent'], registers: [this.registry] });
+  private readonly agentHealthy = new Gauge({
+    name: 'roger_agent_healthy',
+    help: 'Whether the agent is up and its Docker engine answers (1) or not (0).',
+    labelNames: ['agent'],
+    registers: [this.registry],
+  });
+  private readonly agentRunning = new Gauge({ name: 'roger_agent_builds_running', help: 'Builds the agent ran at its last heartbeat.', labelNames: ['agent'], registers: [this.registry] });
+  private readonly agentCapacity = new Gauge({ name: 'roger_agent_capacity', help: 'Builds the agent runs at once (-1: no limit).', labelNames: ['agent'], registers: [this.registry] });
+  private readonly agentWait = new Histogram({
+    name: 'roger_agent_queue_wait_seconds',
+    help: 'Time requests waited in the queue before an agent started them, by agent (builds started since this server started).',
+    labelNames: ['agent'],
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry],
+  });
+  /** Builds started after this were not yet counted in roger_agent_queue_wait_seconds. */
+  private startedSince = new Date().toISOString();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The agents as their last heartbeats left them; `live` tells which heartbeat recently. */
+  observeAgents(agents: readonly { agent: AgentRecord; live: boolean }[]): void {
+    for (const g of [this.agentUp, this.agentHealthy, this.agentRunning, this.agentCapacity]) g.reset();
+    for (const { agent, live } of agents) {
+      const labels = { agent: agent.name };
+      this.agentUp.set(labels, live ? 1 : 0);
+      this.agentHealthy.set(labels, live && agent.healthy ? 1 : 0);
+      this.agentRunning.set(labels, live ? agent.running : 0);
+      this.agentCapacity.set(labels, agent.capacity ?? -1);
+    }
+  }
+
+  /** Where to resume: builds started after it are passed to `observeStarted` at the next scrape. */
+  get startedAfter(): string {
+    return this.startedSince;
+  }
+
+  /** Requests' first builds agents started (any process), oldest first: their queue waits, by agent. */
+  observeStarted(builds: readonly BuildRecord[]): void {
+    for (const b of builds) {
+      if (!b.startedAt || !b.agent) continue;
+      const waited = Date.parse(b.startedAt) - Date.parse(b.createdAt);
+      if (Number.isFinite(waited)) this.agentWait.observe({ agent: b.agent }, Math.max(0, waited) / 1000);
+      if (b.startedAt > this.startedSince) this.startedSince = b.startedAt;
+    }
   }
 
   /** Records a build that reached its final status in this process. */

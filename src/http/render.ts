@@ -1,10 +1,11 @@
+import type { AgentRecord } from '../core/agent.js';
 import { projectAlias, projectShortName, type BuildOptions, type BuildRecord } from '../core/build.js';
 import type { NotificationAttempt } from '../core/notifier.js';
 import type { Delivery, ProjectSummary } from '../core/store.js';
 import type { ApiBuildSummary } from './api-types.js';
 
 /** A build as Roger's API showed it (snake_case), plus this project's extra fields. */
-export function renderBuild(b: BuildRecord): Record<string, unknown> {
+export function renderBuild(b: BuildRecord, waiting?: string): Record<string, unknown> {
   const name = projectShortName(b.project, b.repo);
   return {
     id: b.id,
@@ -31,6 +32,25 @@ export function renderBuild(b: BuildRecord): Record<string, unknown> {
     caused_by: b.options.dependency?.cause ?? null,
     attempt: b.attempt,
     lease_owner: b.leaseOwner,
+    agent: b.agent ?? null,
+    // Queued builds no agent can take say why (`no agent offers pool=big`).
+    waiting: waiting ?? null,
+  };
+}
+
+/** An agent as `GET /api/agents` lists it; `live`: it heartbeat recently. */
+export function renderAgent(a: AgentRecord, live: boolean): Record<string, unknown> {
+  return {
+    name: a.name,
+    labels: a.labels,
+    capacity: a.capacity,
+    running: a.running,
+    version: a.version,
+    healthy: a.healthy && live,
+    live,
+    problem: live ? a.problem : 'no heartbeat',
+    started_at: a.startedAt,
+    last_heartbeat: a.lastHeartbeat,
   };
 }
 

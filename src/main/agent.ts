@@ -19,14 +19,16 @@ export async function agentCommand(args: string[]): Promise<number> {
     const store = await openStore(config.database.url, { dataDir: config.paths.builds });
     await removeStaleWorkspaces(config.paths.builds, log);
     const runner = createBuildRunner({ config, store, log, perProcess: true, role: 'agent' });
-    await runner.engine.ping();
-    await runner.scheduler.start();
-    log.info(`Roger agent ${config.agent.name} running (${config.builds.concurrent ?? 'unlimited'} builds at once)`);
+    // An engine that is down does not stop the agent: it reports itself unhealthy and waits for it.
+    await runner.start();
+    if (!runner.presence?.healthy) log.warn(`agent ${config.agent.name}: the Docker engine does not answer; claiming nothing until it does`);
+    const labels = Object.entries(config.agent.labels).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
+    log.info(`Roger agent ${config.agent.name} running (${config.builds.concurrent ?? 'unlimited'} builds at once; labels: ${labels})`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
-    await runner.scheduler.stop(config.builds.shutdownGrace * 1000);
+    await runner.stop(config.builds.shutdownGrace * 1000);
     await runner.notificationsSent(10_000);
     await store.close();
     return 0;

@@ -21,6 +21,9 @@ import { createFakeEngine } from '../engine/fake.js';
 import { recordingEngine } from '../engine/recording.js';
 import { LocalSignals } from '../queue/local-signals.js';
 import { PgSignals } from '../queue/pg-signals.js';
+import { AgentPresence } from '../agents/presence.js';
+import type { Claimer } from '../core/agent.js';
+import { rogerVersion } from './version.js';
 
 export interface BuildRunner {
   engine: Engine;
@@ -28,6 +31,12 @@ export interface BuildRunner {
   store: Store;
   logs: LogHub;
   scheduler: Scheduler;
+  /** This process as an agent (heartbeat, health); undefined when it runs no builds. */
+  presence: AgentPresence | undefined;
+  /** Records the agent, then starts claiming builds. */
+  start(): Promise<void>;
+  /** Stops claiming, gives running builds `graceMs`, then records the agent as stopped. */
+  stop(graceMs: number): Promise<void>;
   /** Resolves once queued notifications are sent (or given up), or after `ms`. */
   notificationsSent(ms: number): Promise<void>;
 }
@@ -49,6 +58,8 @@ export function createBuildRunner(opts: {
   listeners?: BuildListener[];
   /** Notifiers used instead of the configured ones of the same name. */
   notifiers?: Partial<Record<NotifierName, Notifier>>;
+  /** False for an API-only server (`builds.local: false`): nothing is claimed, no agent is recorded. */
+  runsBuilds?: boolean;
 }): BuildRunner {
   const { config, log } = opts;
   const url = config.database.url;
@@ -57,6 +68,9 @@ export function createBuildRunner(opts: {
   const store = local ? local.signaling(opts.store) : opts.store;
   const fake = config.docker.fake;
   const engine = fake ? createFakeEngine({ delayMs: fake.delayMs }) : createDockerEngine(config.docker.client);
+  // builds.concurrent is the agent's capacity; 0 runs nothing, like builds.local: false.
+  const capacity = opts.runsBuilds === false ? 0 : config.builds.concurrent;
+  const claimer: Claimer = { agent: config.agent.name, labels: config.agent.labels };
   const mask = createMasker(secretValues(config));
   const logs = new LogHub(store, { mask });
   const notifications = createNotifications({ config, store, logs, mask, notifiers: createNotifiers(config, opts.notifiers) });
@@ -75,11 +89,12 @@ export function createBuildRunner(opts: {
   // The git adapter enforces the allowed schemes itself, whatever a caller checked before.
   const git = createGit({ allowedSchemes: config.builds.allowedSchemes, cache: gitCacheOf(config) });
   const baseImages = new BaseImageChecks(engine, { intervalSeconds: config.builds.pullInterval });
-  const deps = { engine, git, config, pushLock: new KeyedLock(), baseImages, store, logs, events, history: store };
+  const deps = { engine, git, config, pushLock: new KeyedLock(), baseImages, store, logs, events, history: store, claimer };
   const owner = `${opts.role ?? 'server'}:${config.agent.name}`;
+  let presence: AgentPresence | undefined;
   const scheduler = new Scheduler({
     store,
-    concurrent: config.builds.concurrent,
+    concurrent: capacity,
     perProcess: opts.perProcess,
     owner,
     leaseSeconds: config.builds.leaseSeconds,
@@ -99,12 +114,36 @@ export function createBuildRunner(opts: {
       for (const b of failed) note(b.groupId, `FAILED: ${b.error ?? 'lost'}`);
       log.warn(`${owner} took back ${requeued.length} build(s) (re-queued) and ${failed.length} (failed lost)`);
     },
+    claimer,
+    canClaim: () => presence?.healthy ?? true,
   });
+  if (capacity !== 0) {
+    presence = new AgentPresence({
+      store,
+      engine,
+      name: claimer.agent,
+      labels: claimer.labels,
+      capacity,
+      version: rogerVersion(),
+      running: () => scheduler.runningCount,
+      log,
+      onHealthy: () => scheduler.wake(),
+    });
+  }
   return {
     engine,
     store,
     logs,
     scheduler,
+    presence,
+    async start() {
+      await presence?.start();
+      await scheduler.start();
+    },
+    async stop(graceMs) {
+      await scheduler.stop(graceMs);
+      await presence?.stop();
+    },
     notificationsSent: (ms) => Promise.race([notifications.idle(), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]),
   };
 }

@@ -47,6 +47,7 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
     role: 'server',
     // Sharing Postgres with agents, this process's limit counts only its own builds.
     perProcess: !embedded,
+    runsBuilds: config.builds.local,
     listeners: [
       {
         finished: ({ build }) => {
@@ -87,7 +88,8 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
     app,
     scheduler,
     async listen() {
-      await scheduler.start();
+      // Before listening: builds a previous life left are taken back first, and the agent is recorded.
+      await runner.start();
       await app.listen({ port: config.app.port, host: config.app.host });
       const address = app.server.address();
       return { port: typeof address === 'object' && address ? address.port : config.app.port };
@@ -95,7 +97,7 @@ export async function createServer(config: Config, log: Logger, logOptions: Logg
     async close(graceMs = 30_000) {
       // Refuse new requests first; log followers end by themselves once the builds they follow end.
       const closing = app.close();
-      await scheduler.stop(graceMs);
+      await runner.stop(graceMs);
       // Followers of builds that will not finish here (queued, or running on an agent) end now.
       runner.logs.close();
       // Final commit statuses of the builds that just ended are still being sent (bounded retries).

@@ -2,7 +2,7 @@ import type { BuildOptions } from '../core/build.js';
 import type { BuildLog } from '../core/log.js';
 import { builtinPublishers } from '../publish/kinds.js';
 import { isNotifierName, NOTIFIER_NAMES } from '../core/notifier.js';
-import { describeFailure } from './failure.js';
+import { explainFailure } from './failure.js';
 import { runAfterBuild } from './hooks.js';
 import { buildProjectImage } from './image.js';
 import { ociLabels } from './labels.js';
@@ -59,7 +59,7 @@ export async function runProject(p: PlannedProject, run: ProjectRun): Promise<Pr
     }
     return { project: p.project.name, image: p.image, outcome: 'passed', digest, durationMs: Date.now() - started, baseImages };
   } catch (err) {
-    const failure = describeFailure(err, stage, signal);
+    const failure = await explainFailure(err, stage, signal, engine);
     log.write(`FAILED: ${failure.message}`);
     return { project: p.project.name, image: p.image, outcome: failure.outcome, error: failure.message, durationMs: Date.now() - started };
   }

@@ -2,9 +2,10 @@ import { RogerError, toError } from '../core/errors.js';
 import { prefixed } from '../core/log.js';
 import type { Commit } from '../core/git.js';
 import { pathSkips } from './changes.js';
+import type { BuildFile } from '../core/project.js';
 import { checkout } from './checkout.js';
 import { skipReason } from './match.js';
-import { describeFailure } from './failure.js';
+import { explainFailure } from './failure.js';
 import { planProject } from './plan.js';
 import { runProject } from './project.js';
 import { settleLimited } from './settle-limited.js';
@@ -14,6 +15,11 @@ import { createWorkspace, removeWorkspace } from './workspace.js';
 export interface PipelineListener {
   /** Called once the checkout resolved the commit, before build.yml is read. */
   onCommit?(commit: Commit): void;
+  /**
+   * Called once build.yml is read, before anything is built; a reason given back stops the build
+   * here, untouched, so another agent can take it (this one lacks the labels it asks for).
+   */
+  onBuildFile?(buildFile: BuildFile): Promise<string | undefined>;
   /** Called once build.yml is read, before any project starts (the server records siblings here). */
   onPlan?(projects: PlannedProject[], checkout: CheckedOut): Promise<void>;
   onProjectEnd?(result: ProjectResult): Promise<void>;
@@ -28,6 +34,8 @@ export interface PipelineResult {
   failure?: { outcome: 'failed' | 'canceled'; message: string; badInput: boolean };
   /** Set when a webhook build's ref does not match build.yml's settings.matching: nothing was built. */
   skipped?: string;
+  /** Set when `onBuildFile` gave the build back: nothing was built, the build is not finished. */
+  handedBack?: string;
 }
 
 /**
@@ -53,6 +61,11 @@ export async function runPipeline(
       ref = checkedOut;
       listener.onCommit?.(commit);
     });
+    const handBack = await listener.onBuildFile?.(co.buildFile);
+    if (handBack) {
+      req.log.write(`Handed back to the queue: ${handBack}`);
+      return { commit: co.commit, ref, results: [], handedBack: handBack };
+    }
     const skip = req.options.webhook && skipReason(co.buildFile.matching, co.ref, req.options.webhook.refType);
     if (skip) {
       req.log.write(`Skipped: ${skip}`);
@@ -84,7 +97,7 @@ export async function runPipeline(
     req.log.write(`Build ${ok ? 'passed' : 'failed'} in ${seconds(Date.now() - started)}`);
     return { commit: co.commit, ref, results };
   } catch (err) {
-    const failure = describeFailure(err, stage, signal);
+    const failure = await explainFailure(err, stage, signal, deps.engine);
     const badInput = err instanceof RogerError && err.kind === 'bad-input';
     req.log.write(`FAILED: ${failure.message}`);
     req.log.write(`Build ${failure.outcome} in ${seconds(Date.now() - started)}`);

@@ -1,3 +1,4 @@
+import type { Claimer } from '../core/agent.js';
 import type { BuildRecord } from '../core/build.js';
 import type { QueueSignals } from '../core/signals.js';
 import type { Lease, Reclaimed, ReclaimScope, Store } from '../core/store.js';
@@ -20,6 +21,10 @@ export interface SchedulerOptions {
   /** The fallback look for work and cancels (signals can be missed while a connection is down). */
   pollMs?: number;
   onError?(err: unknown): void;
+  /** Claims under this agent's name, only builds whose repository asks for no label it lacks. */
+  claimer?: Claimer;
+  /** Whether to claim now (an agent whose engine is down claims nothing); default always. */
+  canClaim?(): boolean;
   /** Builds this process took back from another (or from its own previous life). */
   onReclaimed?(reclaimed: Reclaimed): void;
 }
@@ -168,10 +173,10 @@ export class Scheduler {
 
   private async claimAll(): Promise<void> {
     const limit = this.opts.concurrent;
-    const lease = { owner: this.opts.owner, seconds: this.opts.leaseSeconds };
-    while (!this.stopped && (limit === null || this.running.size < limit)) {
+    const claim = { lease: { owner: this.opts.owner, seconds: this.opts.leaseSeconds }, claimer: this.opts.claimer };
+    while (!this.stopped && (limit === null || this.running.size < limit) && (this.opts.canClaim?.() ?? true)) {
       // Embedded, the Store's started count is the limit too, so builds left by another process count.
-      const build = await this.opts.store.claimNext(this.opts.perProcess ? null : limit, lease);
+      const build = await this.opts.store.claimNext(this.opts.perProcess ? null : limit, claim);
       if (!build) return;
       this.launch(build);
     }

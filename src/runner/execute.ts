@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { missingLabels, type Claimer } from '../core/agent.js';
 import type { BuildRecord } from '../core/build.js';
+import type { BuildFile } from '../core/project.js';
 import { toError } from '../core/errors.js';
 import type { BuildEvents } from '../core/events.js';
 import { LeaseLostError, type Lease, type Store } from '../core/store.js';
@@ -14,6 +16,8 @@ export interface ExecuteDeps extends PipelineDeps {
   logs: LogHub;
   /** Where the build's start, end and skip are reported (made in the composition root). */
   events: BuildEvents;
+  /** Who claimed the build: a build.yml asking for labels it lacks is handed back to the queue. */
+  claimer?: Claimer;
 }
 
 /**
@@ -39,9 +43,10 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
         log,
         signal,
       },
-      group.listener(),
+      { ...group.listener(), onBuildFile: (buildFile) => admit(build, buildFile, deps) },
     );
-    await group.settle(result);
+    if (result.handedBack !== undefined) await deps.store.handBack(build.id, build.options);
+    else await group.settle(result);
   } catch (err) {
     // A run whose build was taken over has nothing left to record: the build is another process's now.
     if (!(err instanceof LeaseLostError)) await group.failAll(`system error: ${toError(err).message}`);
@@ -50,4 +55,17 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
     await log.flush();
     logs.touch(build.groupId);
   }
+}
+
+/**
+ * Remembers what the repository's build.yml asks of agents (so claims filter on it from now on) and
+ * says why this agent must give the build back when it lacks any of it.
+ */
+async function admit(build: BuildRecord, buildFile: BuildFile, deps: ExecuteDeps): Promise<string | undefined> {
+  const { claimer } = deps;
+  if (!claimer) return undefined;
+  const wanted = buildFile.agent ?? {};
+  await deps.store.rememberLabels(build.repo, wanted);
+  const missing = missingLabels(wanted, claimer.labels);
+  return missing.length > 0 ? `agent ${claimer.agent} does not offer ${missing.join(', ')}` : undefined;
 }

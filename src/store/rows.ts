@@ -25,6 +25,7 @@ export function toBuildRecord(row: BuildRow): BuildRecord {
     attempt: row.attempt,
     leaseOwner: row.lease_owner,
     pushed: row.pushed === 1,
+    agent: row.agent ?? null,
     ...(row.tags !== null && row.tags !== undefined && { tags: parseTags(row.tags) }),
   };
 }

@@ -10,6 +10,8 @@ export interface Database {
   log_chunks: LogChunksTable;
   deliveries: DeliveriesTable;
   notifications: NotificationsTable;
+  agents: AgentsTable;
+  repo_labels: RepoLabelsTable;
   base_images: BaseImagesTable;
 }
 
@@ -55,6 +57,28 @@ export interface BuildsTable {
   attempt: Generated<number>;
   /** 1 once the build started pushing (set before the first push), else 0. */
   pushed: Generated<number>;
+  /** The agent that claimed the build; null while queued. */
+  agent: string | null;
+}
+
+/** One agent as its last heartbeat left it; `labels` is JSON, `healthy` 0 or 1. */
+export interface AgentsTable {
+  name: string;
+  labels: string;
+  capacity: number | null;
+  running: number;
+  version: string;
+  healthy: number;
+  problem: string | null;
+  started_at: string;
+  last_heartbeat: string;
+}
+
+/** One label a repository's last build.yml asked for. */
+export interface RepoLabelsTable {
+  repo: string;
+  key: string;
+  value: string;
 }
 
 /**
@@ -99,3 +123,4 @@ export type BuildRow = Selectable<BuildsTable>;
 export type NewBuildRow = Insertable<BuildsTable>;
 export type BuildRowPatch = Updateable<BuildsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
+export type AgentRow = Selectable<AgentsTable>;

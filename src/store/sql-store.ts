@@ -5,7 +5,10 @@ import { dependentsOf, recordBaseImages } from './queries/base-images.js';
 import { lastPassedCommit } from './queries/last-passed.js';
 import { addSiblings } from './queries/add-siblings.js';
 import { buildTimes } from './queries/build-times.js';
+import { listAgents, recordAgent } from './queries/agents.js';
 import { claimNext } from './queries/claim-next.js';
+import { handBack } from './queries/hand-back.js';
+import { rememberLabels, repoLabels } from './queries/repo-labels.js';
 import { countByStatus } from './queries/count-by-status.js';
 import { createBuild } from './queries/create-build.js';
 import { deleteFinishedBefore } from './queries/delete-finished.js';
@@ -18,8 +21,8 @@ import { latestBuild } from './queries/latest-build.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
 import { listProjectBuilds } from './queries/project-builds.js';
-import { getBuild, listBuilds, listGroup } from './queries/read-builds.js';
 import { supersede } from './queries/supersede.js';
+import { getBuild, listBuilds, listGroup, listStartedSince } from './queries/read-builds.js';
 import { updateBuild } from './queries/update-build.js';
 import { wall } from './queries/wall.js';
 
@@ -51,9 +54,15 @@ export function createSqlStore(backend: SqlBackend): Store {
     updateBuild: (id, patch, lease) => run('update a build', () => updateBuild(backend, id, patch, lease)),
     supersede: (repo, branch) => run('supersede older builds', () => supersede(backend, repo, branch)),
     addSiblings: (groupId, projects) => run('add sibling builds', () => addSiblings(backend, groupId, projects)),
-    claimNext: (maxStarted, lease) => run('claim a queued build', () => claimNext(backend, maxStarted, lease)),
+    claimNext: (maxStarted, opts) => run('claim a queued build', () => claimNext(backend, maxStarted, opts)),
     renewLeases: (owner, seconds, groupIds) => run('renew leases', () => renewLeases(backend, owner, seconds, groupIds)),
     reclaim: (scope) => run('take back lost builds', () => reclaim(backend, scope)),
+    handBack: (id, options) => run('hand a build back to the queue', () => handBack(backend, id, options)),
+    recordAgent: (a) => run('record an agent', () => recordAgent(backend, a)),
+    listAgents: () => run('list agents', () => listAgents(backend)),
+    listStartedSince: (since, limit) => run('list started builds', () => listStartedSince(backend, since, limit)),
+    rememberLabels: (repo, labels) => run('remember a repository\'s labels', () => rememberLabels(backend, repo, labels)),
+    repoLabels: (repos) => run('read repositories\' labels', () => repoLabels(backend, repos)),
     failStarted: (reason) => run('fail started builds', () => failStarted(backend, reason)),
     countByStatus: () => run('count builds', () => countByStatus(backend)),
     appendLog: (groupId, text) => run('append to a log', () => appendLog(backend, groupId, text)),

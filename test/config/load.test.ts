@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isRogerError } from '../../src/core/errors.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { defaultAgentName } from '../../src/config/schema.js';
 
 const sample = fileURLToPath(new URL('./fixtures/roger.yml', import.meta.url));
 
@@ -18,11 +19,11 @@ describe('loadConfig', () => {
   it('returns the defaults when there is no file and no environment', () => {
     expect(loadConfig({ env: {} })).toEqual({
       app: { url: 'http://localhost:8080', host: '127.0.0.1', port: 8080, defaultRegistry: '127.0.0.1:5000', auth: null },
-      builds: { concurrent: 5, retryAfter: 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, leaseSeconds: 30, allowedSchemes: ['https', 'ssh'], retentionDays: null, gitCache: true, gitCacheMaxMb: 10240 },
+      builds: { concurrent: 5, local: true, retryAfter: 20, timeout: 3600, maxProjects: 50, pullInterval: 300, afterBuildContainer: 'fresh', ociLabels: false, cancelSuperseded: false, shutdownGrace: 30, leaseSeconds: 30, allowedSchemes: ['https', 'ssh'], retentionDays: null, gitCache: true, gitCacheMaxMb: 10240 },
       paths: { builds: '/tmp/roger-builds' },
       database: { url: null },
       docker: { client: { socketPath: '/var/run/docker.sock' }, fake: null },
-      agent: { name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) },
+      agent: { name: defaultAgentName(), labels: {} },
       auth: { github: null, dockerhub: null, registries: {}, slack: null },
       github: { apiUrl: 'https://api.github.com', webhookSecret: null, allowUnsigned: false, repositories: [] },
       gitlab: { apiUrl: 'https://gitlab.com/api/v4', token: null, webhookToken: null },
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
     });
     expect(config.builds).toEqual({
       concurrent: 3,
+      local: true,
       retryAfter: 30,
       timeout: 1800,
       maxProjects: 50,

@@ -81,9 +81,9 @@ describe.each(backendCases)('fair claim order ($name)', (c) => {
     const { backend, store } = ctx();
     await queue(store, A, 'main');
     const b = await queue(store, B, 'main');
-    const picked = await claimNext(backend, null, undefined, (eb) => eb('q.repo', '!=', A));
+    const picked = await claimNext(backend, null, { filter: (eb) => eb('q.repo', '!=', A) });
     expect(picked?.id).toBe(b);
-    expect(await claimNext(backend, null, undefined, (eb) => eb('q.repo', '=', C))).toBeUndefined();
+    expect(await claimNext(backend, null, { filter: (eb) => eb('q.repo', '=', C) })).toBeUndefined();
   });
 
   it('respects maxStarted with the fair order', async () => {
@@ -116,7 +116,7 @@ describe.each(backendCases)('fair claim order ($name)', (c) => {
         const b = backends[i % backends.length]!;
         const filter = filters[i % filters.length];
         for (;;) {
-          const build: BuildRecord | undefined = await claimNext(b, null, undefined, filter);
+          const build: BuildRecord | undefined = await claimNext(b, null, { filter });
           if (!build) {
             if ((await store.countByStatus()).queued === 0) return;
             await new Promise((r) => setTimeout(r, 5));

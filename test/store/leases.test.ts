@@ -22,10 +22,10 @@ describe.each(backendCases)('leases ($name)', (c) => {
     const one = (await store.createBuild(newBuild('https://h/o/one'))).build;
     const two = (await store.createBuild(newBuild('https://h/o/two'))).build;
     await store.createBuild(newBuild('https://h/o/three'));
-    const claimed = await store.claimNext(null, A);
+    const claimed = await store.claimNext(null, { lease: A });
     expect(claimed).toMatchObject({ id: one.id, leaseOwner: 'agent:a', attempt: 1, pushed: false });
-    await store.claimNext(null, A);
-    await store.claimNext(null, B);
+    await store.claimNext(null, { lease: A });
+    await store.claimNext(null, { lease: B });
     const all = [one.id, two.id, (await store.listBuilds({ limit: 10, status: 'started' })).map((b) => b.id)].flat();
     expect((await store.renewLeases('agent:a', 30, all)).sort()).toEqual([one.id, two.id].sort());
     // Only the groups named: a claim the process does not know it made is left to expire.
@@ -36,12 +36,12 @@ describe.each(backendCases)('leases ($name)', (c) => {
   it('an expired build that pushed nothing is re-queued once as attempt 2, then failed lost', async () => {
     const { store } = ctx();
     const { build } = await store.createBuild(newBuild());
-    await store.claimNext(null, A);
+    await store.claimNext(null, { lease: A });
     expect(await store.reclaim({ expired: true })).toEqual({ requeued: [], failed: [] });
     await expireAll(store, 'agent:a');
     const first = await store.reclaim({ expired: true });
     expect(first.requeued.map((b) => [b.id, b.status, b.attempt, b.leaseOwner])).toEqual([[build.id, 'queued', 2, null]]);
-    const again = await store.claimNext(null, B);
+    const again = await store.claimNext(null, { lease: B });
     expect(again).toMatchObject({ id: build.id, attempt: 2, leaseOwner: 'agent:b' });
     await expireAll(store, 'agent:b');
     const second = await store.reclaim({ expired: true });
@@ -52,7 +52,7 @@ describe.each(backendCases)('leases ($name)', (c) => {
   it('a build that began pushing is failed lost, not run again', async () => {
     const { store } = ctx();
     const { build } = await store.createBuild(newBuild());
-    await store.claimNext(null, A);
+    await store.claimNext(null, { lease: A });
     await store.updateBuild(build.id, { pushed: true }, { owner: 'agent:a', attempt: 1 });
     await expireAll(store, 'agent:a');
     const { requeued, failed } = await store.reclaim({ expired: true });
@@ -63,7 +63,7 @@ describe.each(backendCases)('leases ($name)', (c) => {
   it('a build whose build args were dropped at claim is failed lost rather than run without them', async () => {
     const { store } = ctx();
     const { build } = await store.createBuild({ ...newBuild(), options: { buildargs: { TOKEN: 'secret' } } });
-    await store.claimNext(null, A);
+    await store.claimNext(null, { lease: A });
     await expireAll(store, 'agent:a');
     const { requeued, failed } = await store.reclaim({ expired: true });
     expect(requeued).toEqual([]);
@@ -75,8 +75,8 @@ describe.each(backendCases)('leases ($name)', (c) => {
     const { store } = ctx();
     const mine = (await store.createBuild(newBuild('https://h/o/mine'))).build;
     const theirs = (await store.createBuild(newBuild('https://h/o/theirs'))).build;
-    await store.claimNext(null, { owner: 'agent:a', seconds: 3600 });
-    await store.claimNext(null, { owner: 'agent:b', seconds: 3600 });
+    await store.claimNext(null, { lease: { owner: 'agent:a', seconds: 3600 } });
+    await store.claimNext(null, { lease: { owner: 'agent:b', seconds: 3600 } });
     const { requeued } = await store.reclaim({ owner: 'agent:a' });
     expect(requeued.map((b) => b.id)).toEqual([mine.id]);
     expect((await store.getBuild(theirs.id))?.status).toBe('started');
@@ -85,14 +85,14 @@ describe.each(backendCases)('leases ($name)', (c) => {
   it("a group's siblings go with it: removed when the group is re-queued, failed when a sibling finished", async () => {
     const { store } = ctx();
     const { build } = await store.createBuild(newBuild());
-    await store.claimNext(null, A);
+    await store.claimNext(null, { lease: A });
     const [sibling] = await store.addSiblings(build.groupId, ['p2']);
     expect(sibling).toMatchObject({ leaseOwner: 'agent:a', attempt: 1 });
     await expireAll(store, 'agent:a');
     expect((await store.reclaim({ expired: true })).requeued.map((b) => b.id)).toEqual([build.id]);
     expect((await store.listGroup(build.groupId)).map((b) => b.id)).toEqual([build.id]);
 
-    await store.claimNext(null, A);
+    await store.claimNext(null, { lease: A });
     const [s2] = await store.addSiblings(build.groupId, ['p2']);
     await store.updateBuild(s2!.id, { status: 'passed' }, { owner: 'agent:a', attempt: 2 });
     await expireAll(store, 'agent:a');
@@ -104,13 +104,13 @@ describe.each(backendCases)('leases ($name)', (c) => {
   it("fencing: once a build was taken back, the old run's writes are refused and change nothing", async () => {
     const { store } = ctx();
     const { build } = await store.createBuild(newBuild());
-    await store.claimNext(null, A);
+    await store.claimNext(null, { lease: A });
     const oldRun = { owner: 'agent:a', attempt: 1 };
     await expect(store.updateBuild(build.id, { tag: 'x' }, oldRun)).resolves.toMatchObject({ tag: 'x' });
     await expireAll(store, 'agent:a');
     await store.reclaim({ expired: true });
     // Claimed again by the same process name: the attempt still tells the runs apart.
-    await store.claimNext(null, A);
+    await store.claimNext(null, { lease: A });
     await expect(store.updateBuild(build.id, { status: 'passed' }, oldRun)).rejects.toBeInstanceOf(LeaseLostError);
     await expect(store.updateBuild(build.id, { pushed: true }, oldRun)).rejects.toBeInstanceOf(LeaseLostError);
     expect(await store.getBuild(build.id)).toMatchObject({ status: 'started', attempt: 2, pushed: false });
@@ -120,7 +120,7 @@ describe.each(backendCases)('leases ($name)', (c) => {
   it('concurrent reclaimers take each lost build back exactly once', async () => {
     const { store, url } = ctx();
     for (let i = 0; i < 20; i++) await store.createBuild(newBuild(`https://h/o/r${i}`));
-    for (let i = 0; i < 20; i++) await store.claimNext(null, A);
+    for (let i = 0; i < 20; i++) await store.claimNext(null, { lease: A });
     await expireAll(store, 'agent:a');
     const others = c.name === 'postgres' ? await Promise.all([1, 2, 3].map(async () => (await import('../../src/store/open.js')).openStore(url, { dataDir: '/nonexistent' }))) : [];
     try {
@@ -157,7 +157,7 @@ describe.skipIf(!backendCases.some((c) => c.name === 'postgres'))('queue signals
       const before = queued.length;
       const { build } = await store.createBuild(newBuild());
       await expect.poll(() => queued.length, { timeout: 10_000 }).toBeGreaterThan(before);
-      await store.claimNext(null, A);
+      await store.claimNext(null, { lease: A });
       await store.updateBuild(build.id, { status: 'canceled' });
       await expect.poll(() => canceled, { timeout: 10_000 }).toEqual([build.groupId]);
       // A write from outside Roger (psql, another tool) is heard the same way.

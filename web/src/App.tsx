@@ -3,6 +3,7 @@ import { Layout } from './components/Layout';
 import { TokenPrompt } from './components/TokenPrompt';
 import { useAuth } from './lib/auth';
 import { Link, useLocation } from './lib/router';
+import { AgentsPage } from './pages/AgentsPage';
 import { BuildPage } from './pages/BuildPage';
 import { BuildsPage } from './pages/BuildsPage';
 import { NewBuildPage } from './pages/NewBuildPage';
@@ -34,6 +35,7 @@ function Page() {
   const project = /^\/projects\/([^/]+)\/?$/.exec(path);
   const name = project?.[1] && decoded(project[1]);
   if (name) return <ProjectPage key={name} name={name} />;
+  if (path === '/agents') return <AgentsPage />;
   if (path === '/new') return <NewBuildPage repo={query.get('repo') ?? ''} branch={query.get('branch') ?? ''} />;
   return (
     <div className="empty">

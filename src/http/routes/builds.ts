@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { BUILD_STATUSES, FINISHED, type BuildStatus } from '../../core/build.js';
 import { badInput, notFound } from '../../core/errors.js';
 import { cancelBuild } from '../../trigger/cancel.js';
+import { waitingReasons } from '../../agents/waiting.js';
 import { requestBuild } from '../../trigger/request.js';
 import type { AppDeps } from '../app.js';
 import { requestDeps } from '../request-deps.js';
@@ -32,10 +33,14 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
       req.query.group === undefined
         ? await store.listBuilds({ limit, status: status as BuildStatus | undefined })
         : (await store.listGroup(parseId(req.query.group))).filter((b) => status === undefined || b.status === status).slice(0, limit);
-    return { builds: builds.map(renderBuild) };
+    const waiting = await waitingReasons(store, builds);
+    return { builds: builds.map((b) => renderBuild(b, waiting.get(b.id))) };
   });
 
-  app.get<{ Params: IdParams }>('/api/builds/:id', async (req) => ({ build: renderBuild(await load(req.params.id)) }));
+  app.get<{ Params: IdParams }>('/api/builds/:id', async (req) => {
+    const build = await load(req.params.id);
+    return { build: renderBuild(build, (await waitingReasons(store, [build])).get(build.id)) };
+  });
 
   // Streams the group's log while it grows and ends when every build of the group has finished.
   // Follows are capped per client and in all (429 beyond), before anything is read from the store.

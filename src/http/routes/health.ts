@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { maskUrlPasswords } from '../../config/mask.js';
+import { isLive } from '../../core/agent.js';
 import { toError } from '../../core/errors.js';
 import type { AppDeps } from '../app.js';
 import type { TokenCheck } from '../auth.js';
@@ -20,6 +21,9 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps, authorized: To
   });
   app.get('/metrics', async (_req, reply) => {
     const counts = await deps.store.countByStatus();
+    const now = Date.now();
+    deps.metrics.observeAgents((await deps.store.listAgents()).map((agent) => ({ agent, live: isLive(agent, now) })));
+    deps.metrics.observeStarted(await deps.store.listStartedSince(deps.metrics.startedAfter, 1000));
     return reply.type(deps.metrics.contentType).send(await deps.metrics.render(counts, deps.scheduler.runningCount));
   });
 }

@@ -7,6 +7,7 @@ import { buildTags } from './0005-build-tags.js';
 import { wallIndexes } from './0007-wall-indexes.js';
 import { baseImagesTable } from './0008-base-images.js';
 import { sqliteLeases } from './0009-leases.js';
+import { agentsTables } from './0010-agents.js';
 import { queueOrderIndex } from './0011-queue-order-index.js';
 
 /**
@@ -25,6 +26,7 @@ export const sqliteMigrations: MigrationProvider = {
       '0007_wall_indexes': wallIndexes,
       '0008_base_images': baseImagesTable,
       '0009_leases': sqliteLeases,
+      '0010_agents': agentsTables,
       '0011_queue_order_index': queueOrderIndex,
     }),
 };

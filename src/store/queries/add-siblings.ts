@@ -50,6 +50,8 @@ export async function addSiblings(backend: SqlBackend, groupId: string, projects
       lease_owner: first.lease_owner,
       lease_until: first.lease_until,
       attempt: first.attempt,
+      // The group runs in one pipeline, on the agent that claimed its first build.
+      agent: first.agent,
     }));
     const inserted = [];
     for (let i = 0; i < rows.length; i += SIBLINGS_PER_INSERT) {

@@ -1,24 +1,31 @@
+import type { ExpressionBuilder } from 'kysely';
+import type { Claimer } from '../../core/agent.js';
 import type { BuildRecord } from '../../core/build.js';
+import type { ClaimOptions } from '../../core/store.js';
 import type { SqlBackend } from '../backend.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
 import { dropBuildArgs } from './drop-build-args.js';
-import { fairOrder, type QueuedFilter } from './fair-order.js';
+import { fairOrder, type QueuedFilter, type QueuedScope } from './fair-order.js';
 import { leaseUntil } from './leases.js';
 
 /**
  * Starts the next queued build in the fair order (fair-order.ts) unless `maxStarted` builds already
- * run; `filter` narrows the queued builds this claimer may take. The count, the choice and the update
- * run in one serialised transaction (IMMEDIATE in SQLite, an advisory lock in Postgres): without it
- * two claimers could both see room for one more and overshoot the limit, or both see a branch free
- * and start two of its builds.
+ * run. An agent's claim takes only builds whose repository asks for no label it lacks, and records the
+ * agent; `filter` narrows the queued builds further. The count, the choice and the update run in one
+ * serialised transaction (IMMEDIATE in SQLite, an advisory lock in Postgres): without it two claimers
+ * could both see room for one more and overshoot the limit, or both see a branch free and start two
+ * of its builds.
  */
 export async function claimNext(
   backend: SqlBackend,
   maxStarted: number | null,
-  lease?: { owner: string; seconds: number },
-  filter?: QueuedFilter,
+  opts: ClaimOptions & { filter?: QueuedFilter } = {},
 ): Promise<BuildRecord | undefined> {
+  const { lease, claimer } = opts;
+  const labels = claimer ? offersLabels(claimer) : undefined;
+  const filter: QueuedFilter | undefined =
+    labels && opts.filter ? (eb) => eb.and([labels(eb), (opts.filter as QueuedFilter)(eb)]) : (labels ?? opts.filter);
   const claimed = await backend.db.transaction().execute(async (trx) => {
     await backend.lock(trx, 'claim');
     if (maxStarted !== null) {
@@ -38,7 +45,13 @@ export async function claimNext(
       const at = now();
       row = await trx
         .updateTable('builds')
-        .set({ status: 'started', started_at: at, updated_at: at, ...(lease && { lease_owner: lease.owner, lease_until: leaseUntil(lease.seconds) }) })
+        .set({
+          status: 'started',
+          started_at: at,
+          updated_at: at,
+          agent: claimer?.agent ?? null,
+          ...(lease && { lease_owner: lease.owner, lease_until: leaseUntil(lease.seconds) }),
+        })
         .where('id', '=', next.id)
         .where('status', '=', 'queued')
         .returningAll()
@@ -51,4 +64,24 @@ export async function claimNext(
   });
   if (claimed?.dropped) await backend.forget();
   return claimed?.build;
+}
+
+/**
+ * Agents only: the build's repository asks for no label the claimer lacks (`repo_labels`, learned from
+ * the repository's last build.yml; a repository never built asks for none until its checkout says).
+ */
+function offersLabels(claimer: Claimer): QueuedFilter {
+  const offered = Object.entries(claimer.labels);
+  return (eb: ExpressionBuilder<QueuedScope, 'q'>) =>
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('repo_labels')
+          .select('repo_labels.key')
+          .whereRef('repo_labels.repo', '=', 'q.repo')
+          .$if(offered.length > 0, (qb) =>
+            qb.where((lb) => lb.not(lb.or(offered.map(([key, value]) => lb.and([lb('repo_labels.key', '=', key), lb('repo_labels.value', '=', value)]))))),
+          ),
+      ),
+    );
 }

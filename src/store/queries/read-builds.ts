@@ -30,3 +30,20 @@ export async function listGroup(backend: SqlBackend, groupId: string): Promise<B
 
 /** Postgres refuses a fractional or negative LIMIT; callers should not have to care. */
 export const toLimit = (limit: number): number => (Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0);
+
+/**
+ * Requests' first builds an agent started after `since` (ISO-8601), oldest start first, at most
+ * `limit`: what metrics learn about queue waits on every agent, from any process.
+ */
+export async function listStartedSince(backend: SqlBackend, since: string, limit: number): Promise<BuildRecord[]> {
+  const rows = await backend.db
+    .selectFrom('builds')
+    .selectAll()
+    .where('started_at', '>', since)
+    .where('agent', 'is not', null)
+    .whereRef('id', '=', 'group_id')
+    .orderBy('started_at')
+    .limit(toLimit(limit))
+    .execute();
+  return rows.map(toBuildRecord);
+}

@@ -37,6 +37,9 @@ export function Layout({ children }: { children: ReactNode }) {
             <NavLink to="/projects" current={path === '/projects'}>
               Projects
             </NavLink>
+            <NavLink to="/agents" current={path === '/agents'}>
+              Agents
+            </NavLink>
           </nav>
           <div className="topbar-actions">
             {token && (

@@ -1,5 +1,5 @@
 import { auth } from './auth';
-import type { ApiProjectBuilds, ApiStats, ApiWall, Build, NotificationAttempt, Project } from './types';
+import type { Agent, ApiProjectBuilds, ApiStats, ApiWall, Build, NotificationAttempt, Project } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -82,6 +82,7 @@ export const api = {
   projectBuilds: (name: string, limit: number, signal?: AbortSignal): Promise<ApiProjectBuilds> =>
     json(`/api/projects/${encodeURIComponent(name)}/builds?limit=${limit}`, { signal }),
   stats: (hours: number, signal?: AbortSignal): Promise<ApiStats> => json(`/api/stats?hours=${hours}`, { signal }),
+  agents: async (signal?: AbortSignal): Promise<Agent[]> => (await json<{ agents: Agent[] }>('/api/agents', { signal })).agents,
   requestBuild: (input: { repo: string; branch?: string; options?: Record<string, boolean> }): Promise<{ id: string; message: string }> =>
     json('/api/build', postJson(input)),
   cancel: (id: string): Promise<{ message: string }> => json(`/api/builds/${encodeURIComponent(id)}/cancel`, postJson({})),

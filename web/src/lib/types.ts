@@ -34,6 +34,28 @@ export interface Build {
   attempt?: number;
   /** The process that claimed the build: `agent:<name>` or `server:<name>`. */
   lease_owner?: string | null;
+  /** The agent that claimed the build (older servers send none). */
+  agent?: string | null;
+  /** Why a queued build waits, when no agent can take it (`no agent offers pool=big`). */
+  waiting?: string | null;
+}
+
+/** One agent (`GET /api/agents`). */
+export interface Agent {
+  name: string;
+  labels: Record<string, string>;
+  /** Builds at once; null = no limit. */
+  capacity: number | null;
+  running: number;
+  version: string;
+  /** Live and its engine answers. */
+  healthy: boolean;
+  /** It heartbeat recently. */
+  live: boolean;
+  /** Why it is not healthy. */
+  problem: string | null;
+  started_at: string;
+  last_heartbeat: string;
 }
 
 /** One notification attempt (`GET /api/builds/:id/notifications`). */

@@ -176,6 +176,11 @@ export function BuildPage({ id }: { id: string }) {
         Build {build.status}
       </p>
       {res.error && <ErrorNotice error={res.error} onRetry={res.reload} />}
+      {build.status === 'queued' && build.waiting && (
+        <div className="notice notice-warn" role="status" data-testid="build-waiting">
+          <strong>Waiting:</strong> <span className="break">{build.waiting}</span>
+        </div>
+      )}
       {build.error && (
         <div className={`notice ${build.status === 'failed' ? 'notice-error' : 'notice-warn'}`} role="status">
           <strong>{NOTICE[build.status] ?? 'Error'}:</strong> <span className="break">{build.error}</span>
@@ -207,6 +212,7 @@ export function BuildPage({ id }: { id: string }) {
                   </>
                 )}
               </Field>
+              <Field label="Agent">{build.agent ? <span className="mono break" data-testid="build-agent">{build.agent}</span> : none}</Field>
               <Field label="Options">{options ? <span className="mono">{options}</span> : none}</Field>
               <Field label="Project" wide>
                 <span className="mono break">{build.name}</span>
