@@ -30,7 +30,9 @@ export interface BuildInput {
  * newer build supersedes the older ones of its repository and branch.
  */
 export async function requestBuild(deps: RequestDeps, input: BuildInput): Promise<{ build: BuildRecord; created: boolean }> {
-  const result = await deps.store.createBuild(checkBuild(input, deps.allowedSchemes));
+  // Validated before the store is touched: bad input never reaches it.
+  const build = checkBuild(input, deps.allowedSchemes);
+  const result = await deps.store.createBuild(build);
   if (result.created) await afterCreated(deps, result.build);
   return result;
 }

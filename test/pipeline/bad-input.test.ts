@@ -89,15 +89,18 @@ describe('hostile repositories fail clearly and leave nothing behind', () => {
   });
 
   it('stops a hook that never exits when the build times out, and removes its container', async () => {
-    const { config: short } = testConfig('builds:\n  timeout: 4\n');
+    // Long enough for the checkout and the image build on a loaded machine, so the hook is what times out.
+    const { config: short } = testConfig('builds:\n  timeout: 10\n');
     const name = `forever-${uniq()}`;
     const started = Date.now();
     const r = await buildFixture(short, {
-      Dockerfile: `FROM ${BASE}\n`,
+      // A step of its own makes the image unique: containers of the bare base image run in other tests.
+      Dockerfile: `FROM ${BASE}\nENV ROGER_TEST=${name}\n`,
       'build.yml': `${name}:\n  after-build:\n    - sleep 100000\n`,
     });
-    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(Date.now() - started).toBeLessThan(60_000);
     expect(r.results[0]?.outcome, r.log).toBe('failed');
+    expect(r.log).toContain('Running after-build: sleep 100000');
     expect(r.results[0]?.error).toContain('timed out');
     // Hooks run on the image by id (it is tagged only to be pushed): find it in Docker's own output.
     const imageId = /Successfully built ([0-9a-f]{12})/.exec(r.log)?.[1];

@@ -1,3 +1,5 @@
+import { locate } from '../locate.js';
+
 export interface RepoName {
   owner: string;
   repo: string;
@@ -33,13 +35,3 @@ export function githubRepo(url: string, apiUrl: string): RepoName | undefined {
   return NAME.test(owner) && NAME.test(repo) ? { owner, repo } : undefined;
 }
 
-function locate(url: string): { host: string; path: string } | undefined {
-  const scp = /^(?:[^@/:]+@)?([^/:]+):(?!\/)(.+)$/.exec(url);
-  if (scp?.[1] !== undefined && scp[2] !== undefined && !url.includes('://')) return { host: scp[1].toLowerCase(), path: scp[2] };
-  try {
-    const u = new URL(url);
-    return { host: u.hostname.toLowerCase(), path: decodeURIComponent(u.pathname) };
-  } catch {
-    return undefined;
-  }
-}

@@ -1,12 +1,19 @@
+import type { Kysely } from 'kysely';
 import { notFound } from '../../core/errors.js';
 import type { Delivery } from '../../core/store.js';
 import type { SqlBackend } from '../backend.js';
+import type { Database } from '../schema.js';
 import { toDelivery } from '../rows.js';
 import { toLimit } from './read-builds.js';
 
 /** GitHub redelivers on timeouts; the delivery id makes the second one a no-op. */
 export async function recordDelivery(backend: SqlBackend, d: Delivery): Promise<boolean> {
-  const result = await backend.db
+  return insertDelivery(backend.db, d);
+}
+
+/** Inserts a delivery unless its id was seen before; false then. */
+export async function insertDelivery(db: Kysely<Database>, d: Delivery): Promise<boolean> {
+  const result = await db
     .insertInto('deliveries')
     .values({
       id: d.id,

@@ -4,6 +4,7 @@ import type { SqlBackend } from '../backend.js';
 import type { Database } from '../schema.js';
 import { toDelivery } from '../rows.js';
 import { createBuildIn } from './create-build.js';
+import { insertDelivery } from './deliveries.js';
 
 /**
  * A delivery's records in one transaction: the delivery, the replay check and the build it queues.
@@ -18,21 +19,7 @@ export async function receiveDelivery(
 ): Promise<DeliveryReceipt> {
   return backend.db.transaction().execute(async (trx): Promise<DeliveryReceipt> => {
     if (d.identity !== undefined) await backend.lock(trx, `delivery\n${d.identity}`);
-    const inserted = await trx
-      .insertInto('deliveries')
-      .values({
-        id: d.id,
-        event: d.event,
-        repo: d.repo,
-        ref: d.ref,
-        result: d.result,
-        build_id: d.buildId,
-        received_at: d.receivedAt,
-        identity: d.identity ?? null,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { kind: 'seen' };
+    if (!(await insertDelivery(trx, d))) return { kind: 'seen' };
     const original = d.identity === undefined ? undefined : await earlier(trx, d.id, d.identity, opts.replaySince);
     if (original !== undefined) {
       await setResult(trx, d.id, `duplicate: same payload as delivery ${original.id}`, original.buildId);
