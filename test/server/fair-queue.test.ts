@@ -77,12 +77,13 @@ describe.each(backendCases)('queue order and superseding through the HTTP API ($
     const { store } = ctx();
     const roger = await startRoger(store, { concurrent: 2 });
     try {
+      // Started first: starting takes back every build a previous life left started.
+      await roger.scheduler.start();
       const a: string[] = [];
       for (let i = 0; i < 200; i++) a.push(await roger.request(A, `feature-${i}`));
       // The idle server starts A's first two at once; B's then wait for a free slot.
       await waitFor(async () => roger.started.length >= 2 || undefined, 20_000);
       const b = [await roger.request(B, 'x'), await roger.request(B, 'y'), await roger.request(B, 'z')];
-      roger.scheduler.start();
       await roger.finish(a[0]!, 3);
       await roger.finish(a[1]!, 4);
       await roger.finish(b[0]!, 5);
@@ -105,7 +106,7 @@ describe.each(backendCases)('queue order and superseding through the HTTP API ($
     const { store } = ctx();
     const roger = await startRoger(store, { concurrent: 1, yaml: '  cancelSuperseded: true\n' });
     try {
-      roger.scheduler.start();
+      await roger.scheduler.start();
       const first = await roger.request(A, 'main');
       await waitFor(async () => roger.started.length >= 1 || undefined, 20_000);
       const second = await roger.request(A, 'main');
@@ -131,7 +132,7 @@ describe.each(backendCases)('queue order and superseding through the HTTP API ($
     const { store } = ctx();
     const roger = await startRoger(store, { concurrent: 2 });
     try {
-      roger.scheduler.start();
+      await roger.scheduler.start();
       const first = await roger.request(A, 'main');
       await waitFor(async () => roger.started.length >= 1 || undefined, 20_000);
       const second = await roger.request(A, 'main');
