@@ -34,7 +34,7 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
   const group = new BuildGroup(build, { store, events: deps.events, log });
   try {
     const result = await runPipeline(
-      { ...deps, engine },
+      { ...deps, engine, history: store },
       {
         repo: build.repo,
         ref: build.branch || undefined,
@@ -43,9 +43,9 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
         log,
         signal,
       },
-      { ...group.listener(), onBuildFile: (buildFile) => admit(build, buildFile, deps) },
+      { ...group.listener(), onBuildFile: (buildFile) => admit(build, buildFile, { ...deps, store }) },
     );
-    if (result.handedBack !== undefined) await deps.store.handBack(build.id, build.options);
+    if (result.handedBack !== undefined) await store.handBack(build.id, build.options);
     else await group.settle(result);
   } catch (err) {
     // A run whose build was taken over has nothing left to record: the build is another process's now.

@@ -13,7 +13,16 @@ export function leasedStore(store: Store, lease: Lease, retryMs: number): Store 
   const policy: RetryPolicy = { attempts: 100, baseDelayMs: 200, budgetMs: retryMs, attemptTimeoutMs: retryMs };
   const delay = (err: unknown, p: RetryPolicy, attempt: number): number | undefined =>
     isRogerError(err, 'system') ? Math.min(backoff(p, attempt), 2_000) : undefined;
-  return { ...store, updateBuild: (id, patch) => withRetry(policy, () => store.updateBuild(id, patch, lease), delay) };
+  const retried = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => (...args: A): Promise<R> => withRetry(policy, () => call(...args), delay);
+  return {
+    ...store,
+    updateBuild: (id, patch) => withRetry(policy, () => store.updateBuild(id, patch, lease), delay),
+    // The run's other calls are safe to repeat (reads, and writes that replace what they wrote).
+    lastPassedCommit: retried(store.lastPassedCommit.bind(store)),
+    rememberLabels: retried(store.rememberLabels.bind(store)),
+    recordBaseImages: retried(store.recordBaseImages.bind(store)),
+    handBack: retried(store.handBack.bind(store)),
+  };
 }
 
 /**

@@ -33,7 +33,7 @@ describe('startGitServer', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-git-upload-pack-advertisement');
     expect(await res.text()).toContain('refs/heads/master');
-    expect(server.requests.at(-1)).toEqual({ path: '/app.git/info/refs', authorization: undefined });
+    expect(server.requests.at(-1)).toMatchObject({ method: 'GET', path: '/app.git/info/refs', authorization: undefined });
   });
 
   it('passes request bodies, gzip-encoded ones included', async () => {

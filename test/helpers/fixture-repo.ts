@@ -97,6 +97,15 @@ export async function makeBareRepo(
 }
 
 /**
+ * Branches `names` at commit `sha` of bare repository `dir`, written as loose refs in one go: builds of
+ * one branch wait for each other and supersede older ones, so tests of many builds at once use many.
+ */
+export async function addBranches(dir: string, names: readonly string[], sha: string): Promise<void> {
+  await mkdir(join(dir, 'refs', 'heads'), { recursive: true });
+  await Promise.all(names.map((n) => writeFile(join(dir, 'refs', 'heads', n), `${sha}\n`)));
+}
+
+/**
  * Adds a commit of `files` to `dir` (bare or not) on `opts.branch` (created from the current
  * branch if missing). A bare repository is changed through a temporary clone pushed back.
  */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
-import { makeBareRepo } from '../helpers/fixture-repo.js';
+import { addBranches, makeBareRepo } from '../helpers/fixture-repo.js';
 import { builds, clusterConfig, readCalls, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
 import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/throwaway-pg.js';
@@ -20,12 +20,16 @@ describe.skipIf(!PG)('Postgres restarted mid-build', () => {
       pgc = await startThrowawayPostgres();
       const { url } = pgc;
       const name = `pgr-${uniq()}`;
-      const repo = `file://${(await makeBareRepo(root, name, { Dockerfile: 'FROM 127.0.0.1:5000/busybox:latest\n', 'build.yml': `${name}: {}\n` })).dir}`;
+      const bare = await makeBareRepo(root, name, { Dockerfile: 'FROM 127.0.0.1:5000/busybox:latest\n', 'build.yml': `${name}: {}\n` });
+      // A branch each: builds of one branch run one at a time and supersede each other.
+      await addBranches(bare.dir, Array.from({ length: 20 }, (_, i) => `b${i}`), bare.sha);
+      const repo = `file://${bare.dir}`;
+      let branches = 0;
       server = await startServer(clusterConfig({ url, name: `srv-${uniq()}`, concurrent: 0, leaseSeconds: 30 }));
       const records = [join(root, 'a.jsonl'), join(root, 'b.jsonl')];
       for (const record of records) agents.push(await startAgent(clusterConfig({ url, name: `ag-${uniq()}`, concurrent: 2, leaseSeconds: 30, delayMs: 1500, record })));
       const queue = async (): Promise<string> =>
-        (await getJson<{ id: string }>(`${server!.url}/api/build?repo=${encodeURIComponent(repo)}&branch=master`)).body.id;
+        (await getJson<{ id: string }>(`${server!.url}/api/build?repo=${encodeURIComponent(repo)}&branch=b${branches++}`)).body.id;
       const ids: string[] = [];
       for (let i = 0; i < 8; i++) ids.push(await queue());
       await waitFor(async () => (await builds(url)).some((b) => b.status === 'started'), 60_000, 'a build to start');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
-import { makeBareRepo } from '../helpers/fixture-repo.js';
+import { addBranches, makeBareRepo } from '../helpers/fixture-repo.js';
 import { builds, clusterConfig, createDatabase, readCalls, startAgent, type AgentProcess, type EngineCall } from '../helpers/lease-cluster.js';
 import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 
@@ -28,7 +28,10 @@ describe.skipIf(!PG)('lease soak', () => {
     const killedAt = new Map<number, number>();
     try {
       const name = `soak-${uniq()}`;
-      const repo = `file://${(await makeBareRepo(root, name, { Dockerfile: 'FROM 127.0.0.1:5000/busybox:latest\n', 'build.yml': `${name}: {}\n` })).dir}`;
+      const bare = await makeBareRepo(root, name, { Dockerfile: 'FROM 127.0.0.1:5000/busybox:latest\n', 'build.yml': `${name}: {}\n` });
+      // A branch each: builds of one branch run one at a time and supersede each other.
+      await addBranches(bare.dir, Array.from({ length: BUILDS }, (_, i) => `soak-${i}`), bare.sha);
+      const repo = `file://${bare.dir}`;
       server = await startServer(clusterConfig({ url: db.url, name: `srv-${uniq()}`, concurrent: 0 }));
       const configs = Array.from({ length: AGENTS }, (_, i) =>
         clusterConfig({ url: db.url, name: `soak-${i}`, concurrent: 4, leaseSeconds: 30, delayMs: 30, record: join(root, `agent-${i}.jsonl`) }),
@@ -37,8 +40,8 @@ describe.skipIf(!PG)('lease soak', () => {
       const ids: string[] = [];
       for (let i = 0; i < BUILDS; i += 50) {
         const batch = await Promise.all(
-          Array.from({ length: Math.min(50, BUILDS - i) }, () =>
-            getJson<{ id: string }>(`${server!.url}/api/build?repo=${encodeURIComponent(repo)}&branch=master`),
+          Array.from({ length: Math.min(50, BUILDS - i) }, (_, k) =>
+            getJson<{ id: string }>(`${server!.url}/api/build?repo=${encodeURIComponent(repo)}&branch=soak-${i + k}`),
           ),
         );
         ids.push(...batch.map((b) => b.body.id));

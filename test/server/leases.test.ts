@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
-import { makeBareRepo } from '../helpers/fixture-repo.js';
+import { addBranches, makeBareRepo } from '../helpers/fixture-repo.js';
 import { builds, clusterConfig, createDatabase, readCalls, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
 import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 
@@ -24,11 +24,15 @@ interface ApiBuild {
 describe.skipIf(!PG)('leases: builds survive processes that die', () => {
   let root: string;
   let repo: string;
+  let branches = 0;
   const cleanups: (() => Promise<unknown>)[] = [];
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'roger-leases-'));
     const name = `lease-${uniq()}`;
-    repo = `file://${(await makeBareRepo(root, name, { Dockerfile: 'FROM 127.0.0.1:5000/busybox:latest\n', 'build.yml': `${name}: {}\n` })).dir}`;
+    const bare = await makeBareRepo(root, name, { Dockerfile: 'FROM 127.0.0.1:5000/busybox:latest\n', 'build.yml': `${name}: {}\n` });
+    // A branch a build: builds of one branch run one at a time and supersede each other.
+    await addBranches(bare.dir, Array.from({ length: 50 }, (_, i) => `b${i}`), bare.sha);
+    repo = `file://${bare.dir}`;
   });
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -48,7 +52,7 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
     return a;
   }
   const queue = async (server: ServerProcess): Promise<string> =>
-    (await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(repo)}&branch=master`)).body.id;
+    (await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(repo)}&branch=b${branches++}`)).body.id;
   const get = async (server: ServerProcess, id: string): Promise<ApiBuild> =>
     (await getJson<{ build: ApiBuild }>(`${server.url}/api/builds/${id}`)).body.build;
   const finished = (server: ServerProcess, id: string, what: string): Promise<ApiBuild> =>
