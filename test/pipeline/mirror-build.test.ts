@@ -53,6 +53,9 @@ describe('builds through the git cache', () => {
       'build.yml': `${name}:\n  registry: 127.0.0.1:5000\n`,
     });
     const dev = await commitFiles(dir, { 'which.txt': 'dev\n' }, { branch: 'dev' });
+    // master moves on too: neither branch holds the other's head, so each build's fetch brings
+    // something, whichever of the two takes the lock first.
+    await commitFiles(dir, { 'master.txt': 'ahead of dev\n' });
     const repo = `${server.url}/${name}.git`;
     const mark = server.requests.length;
 
@@ -72,7 +75,7 @@ describe('builds through the git cache', () => {
       .slice(mark)
       .filter((r) => r.command === 'fetch')
       .sort((x, y) => x.startedAt - y.startedAt);
-    expect(fetches).toHaveLength(2);
+    expect(fetches, JSON.stringify(server.requests.slice(mark).map(({ method, path, command }) => ({ method, path, command })))).toHaveLength(2);
     expect(fetches[1]!.startedAt).toBeGreaterThanOrEqual(fetches[0]!.endedAt!);
 
     // One mirror, holding both branches; the builds' worktrees are gone with their workspaces.
