@@ -31,7 +31,7 @@ import { openStore } from '${join(ROOT, 'dist/store/open.js')}';
 const store = await openStore(process.argv[1], { dataDir: '/nonexistent' });
 const lease = { owner: 'agent:bench-' + process.pid, seconds: 30 };
 const ids = [];
-for (;;) { const b = await store.claimNext(null, lease); if (!b) break; ids.push(b.id); }
+for (;;) { const b = await store.claimNext(null, { lease }); if (!b) break; ids.push(b.id); }
 await store.close();
 process.stdout.write(JSON.stringify(ids));
 `;
@@ -63,7 +63,9 @@ await withDatabase(async (url) => {
   for (let i = 0; i < QUEUED; i += 500) {
     const rows = Array.from({ length: Math.min(500, QUEUED - i) }, (_, j) => {
       const id = `b${i + j}`;
-      return { id, group_id: id, project: 'p', repo: 'file:///r', branch: 'master', status: 'queued' as const, trigger: 'api' as const, options: '{}', created_at: at, updated_at: at, tag: null, commit_sha: null, author: null, digest: null, error: null, started_at: null, finished_at: null, duration_ms: null, tags: null, lease_owner: null, lease_until: null };
+      // 100 repositories, a branch a build: builds of one branch run one at a time, so a queue of one
+      // branch would let one claim through.
+      return { id, group_id: id, project: 'p', repo: `file:///r${(i + j) % 100}`, branch: `b${i + j}`, status: 'queued' as const, trigger: 'api' as const, options: '{}', created_at: at, updated_at: at, tag: null, commit_sha: null, author: null, digest: null, error: null, started_at: null, finished_at: null, duration_ms: null, tags: null, lease_owner: null, lease_until: null };
     });
     await backend.db.insertInto('builds').values(rows).execute();
   }
