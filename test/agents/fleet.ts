@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { writeConfig } from '../helpers/config.js';
 import { getJson } from '../helpers/server.js';
+import { leftBehind } from '../helpers/cleanup.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ROGER = join(ROOT, 'bin', 'roger');
@@ -27,7 +28,7 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
   await admin(`create database ${name}`);
   const url = new URL(PG ?? '');
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`).then(() => undefined, leftBehind(name)) };
 }
 
 /**

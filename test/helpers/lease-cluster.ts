@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { writeConfig } from './config.js';
+import { leftBehind } from './cleanup.js';
 
 const ROGER = join(import.meta.dirname, '..', '..', 'bin', 'roger');
 
@@ -13,7 +14,7 @@ export async function createDatabase(adminUrl: string): Promise<{ url: string; d
   await query(adminUrl, `create database ${name}`);
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => query(adminUrl, `drop database if exists ${name} with (force)`).then(() => undefined) };
+  return { url: u.toString(), drop: () => query(adminUrl, `drop database if exists ${name} with (force)`).then(() => undefined, leftBehind(name)) };
 }
 
 export async function query<T extends object = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {

@@ -47,11 +47,30 @@ function postgres(adminUrl: string): BackendCase {
       const store = createSqlStore(backend);
       const dispose = async () => {
         await store.close();
-        await admin(adminUrl, `drop database if exists ${name} with (force)`);
+        await dropDatabase(adminUrl, name);
       };
       return { backend, store, url, dispose };
     },
   };
+}
+
+/**
+ * Drops a test database once its store is closed. A plain DROP waits out the autovacuum worker a busy
+ * test leaves on it (FORCE would try to terminate that worker, which only a superuser may); a session
+ * still closing is waited for by trying again. A database left behind only takes disk space.
+ */
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await admin(adminUrl, `drop database if exists ${name}`);
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  console.warn(`test database ${name} was left behind: ${String(last)}`);
 }
 
 async function admin(url: string, statement: string): Promise<void> {
