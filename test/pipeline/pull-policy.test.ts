@@ -49,10 +49,13 @@ describe('base image pull policy', () => {
     return imageId;
   }
 
+  // One lock for every build, as a server's runner has: two builds never push one tag at once.
+  const pushLock = new KeyedLock();
+
   async function build(repo: string): Promise<{ log: string; passed: boolean }> {
     const lines: string[] = [];
     const result = await runPipeline(
-      { engine, git: createGit(), config, pushLock: new KeyedLock(), baseImages: checks },
+      { engine, git: createGit(), config, pushLock, baseImages: checks },
       {
         repo,
         options: {},
