@@ -11,8 +11,8 @@ import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlBackend } from '../src/store/open.js';
-import type { NewBuildRow } from '../src/store/schema.js';
 import { makeBareRepo } from '../test/helpers/fixture-repo.js';
+import { seedBuilds } from '../test/helpers/seed-builds.js';
 import { getJson, readUntil, startServer, type ServerProcess } from '../test/helpers/server.js';
 import { fmt, median, percentile, timed } from './lib.js';
 
@@ -75,22 +75,15 @@ async function endToEnd(): Promise<void> {
 
 async function seed(dataDir: string, builds: number, projects: number): Promise<void> {
   const backend = await openSqlBackend(null, { dataDir });
-  const batch = 1000;
-  for (let start = 0; start < builds; start += batch) {
-    const rows = Array.from({ length: batch }, (_, k) => {
-      const i = start + k;
-      const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
-      const repo = `https://github.com/company/repo${i % projects}`;
-      const row: NewBuildRow = {
-        id: `seed${i}`, group_id: `seed${i}`, project: `${repo}__repo${i % projects}`, repo, branch: 'master',
-        status: i % 10 === 0 ? 'failed' : 'passed', tag: `127.0.0.1:5000/repo${i % projects}:latest`, commit_sha: 'a'.repeat(40),
-        author: 'Dev <dev@example.com>', digest: null, trigger: 'api', options: '{}', error: null,
-        created_at: at, updated_at: at, started_at: at, finished_at: at, duration_ms: 1000,
-      };
-      return row;
-    });
-    await backend.db.insertInto('builds').values(rows).execute();
-  }
+  await seedBuilds(backend, builds, (i) => {
+    const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
+    const repo = `https://github.com/company/repo${i % projects}`;
+    return {
+      project: `${repo}__repo${i % projects}`, repo, branch: 'master',
+      status: i % 10 === 0 ? 'failed' : 'passed', tag: `127.0.0.1:5000/repo${i % projects}:latest`, commit_sha: 'a'.repeat(40),
+      author: 'Dev <dev@example.com>', created_at: at, updated_at: at, started_at: at, finished_at: at, duration_ms: 1000,
+    };
+  });
   await backend.close();
 }
 

@@ -1,35 +1,17 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { writeConfig } from '../helpers/config.js';
 import { getJson } from '../helpers/server.js';
-import { leftBehind } from '../helpers/cleanup.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ROGER = join(ROOT, 'bin', 'roger');
 export const PG = process.env.ROGER_TEST_PG;
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A Postgres database of the test's own, shared by its server and agents. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `roger_fleet_${randomBytes(5).toString('hex')}`;
-  await admin(`create database ${name}`);
-  const url = new URL(PG ?? '');
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`).then(() => undefined, leftBehind(name)) };
-}
+export const freshDatabase = (): Promise<TestDatabase> => createTestDatabase(PG ?? '', 'roger_fleet');
 
 /**
  * A Docker engine of scripts/second-engine.sh, by name (`engine2` is the shared second engine; any

@@ -1,15 +1,11 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type RunningServer } from '../../src/main/server.js';
-import { testConfig, uniq } from '../helpers/config.js';
+import { uniq } from '../helpers/config.js';
 import { makeBareRepo } from '../helpers/fixture-repo.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { BASE, inRegistry } from '../helpers/pipeline.js';
-import { getJson, waitFor } from '../helpers/server.js';
-import { selfSignedCert } from '../helpers/tls.js';
+import { getJson } from '../helpers/server.js';
+import { httpsRoot, startWebhookServer, statusesFor, type WebhookServer } from '../helpers/webhook-server.js';
 import { ApiRecorder } from './fake-forge.js';
 import { fixture, giteaRepo, giteaRequest, gitlabRepo, gitlabRequest, type HookRequest, type Json } from './payloads.js';
 
@@ -36,31 +32,24 @@ describe('GitLab and Gitea webhooks end to end', () => {
   let giteaGit: GitServer;
   let gitlabApi: ApiRecorder;
   let giteaApi: ApiRecorder;
-  let server: RunningServer;
+  let server: WebhookServer;
   let url: string;
-  const serverLog: string[] = [];
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'roger-forge-repos-'));
-    const cert = selfSignedCert(root);
-    process.env.GIT_SSL_CAINFO = cert.certFile;
-    gitlabGit = await startGitServer({ root: join(root, 'gitlab'), auth: { username: 'oauth2', password: GITLAB_TOKEN }, tls: cert });
-    giteaGit = await startGitServer({ root: join(root, 'gitea'), auth: { username: 'x-access-token', password: GITEA_TOKEN }, tls: cert });
+    const https = await httpsRoot('roger-forge-repos-');
+    root = https.root;
+    gitlabGit = await startGitServer({ root: join(root, 'gitlab'), auth: { username: 'oauth2', password: GITLAB_TOKEN }, tls: https.cert });
+    giteaGit = await startGitServer({ root: join(root, 'gitea'), auth: { username: 'x-access-token', password: GITEA_TOKEN }, tls: https.cert });
     gitlabApi = await new ApiRecorder().start();
     giteaApi = await new ApiRecorder().start();
-    const { config } = testConfig(
-      [
-        'app:\n  url: http://roger.test:8080\n  port: 0',
-        'builds:\n  allowedSchemes: [https, http]\n  concurrent: 2',
-        `gitlab:\n  apiUrl: ${gitlabApi.url}/api/v4\n  token: ${GITLAB_TOKEN}\n  webhookToken: ${HOOK_TOKEN}`,
-        `gitea:\n  apiUrl: ${giteaApi.url}/api/v1\n  token: ${GITEA_TOKEN}\n  webhookSecret: ${HOOK_SECRET}`,
-      ].join('\n') + '\n',
-    );
-    server = await createServer(config, pino({ level: 'debug' }, { write: (line: string) => void serverLog.push(line) }));
-    url = `http://127.0.0.1:${(await server.listen()).port}`;
+    server = await startWebhookServer([
+      `gitlab:\n  apiUrl: ${gitlabApi.url}/api/v4\n  token: ${GITLAB_TOKEN}\n  webhookToken: ${HOOK_TOKEN}`,
+      `gitea:\n  apiUrl: ${giteaApi.url}/api/v1\n  token: ${GITEA_TOKEN}\n  webhookSecret: ${HOOK_SECRET}`,
+    ]);
+    url = server.url;
   });
   afterAll(async () => {
-    await server?.close(5_000);
+    await server?.close();
     await gitlabGit?.close();
     await giteaGit?.close();
     await gitlabApi?.close();
@@ -76,20 +65,8 @@ describe('GitLab and Gitea webhooks end to end', () => {
     return sha;
   }
 
-  const send = async (forge: string, req: HookRequest) => {
-    const res = await fetch(`${url}/public/api/hooks/${forge}`, { method: 'POST', headers: req.headers, body: req.body });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  const finished = (id: string) =>
-    waitFor(async () => {
-      const b = (await getJson<{ build: Build }>(`${url}/api/builds/${id}`)).body.build;
-      return ['passed', 'failed', 'canceled', 'skipped'].includes(b.status) && b;
-    }, 90_000, `build ${id} to finish`);
-  const statuses = (api: ApiRecorder, sha: string, n: number) =>
-    waitFor(async () => {
-      const s = api.statuses().filter((r) => r.path.endsWith(sha));
-      return s.length >= n && s;
-    }, 20_000, `${n} statuses for ${sha}`);
+  const send = (forge: string, req: HookRequest) => server.send(forge, req);
+  const finished = (id: string) => server.finished<Build>(id);
 
   it('GitLab: a Push Hook builds the private project with the oauth2 token, pushes the image, reports running then success', async () => {
     const name = `gl-e2e-${uniq()}`;
@@ -105,7 +82,7 @@ describe('GitLab and Gitea webhooks end to end', () => {
     const basic = `Basic ${Buffer.from(`oauth2:${GITLAB_TOKEN}`).toString('base64')}`;
     expect(gitlabGit.requests.some((r) => r.path.startsWith(`/team/${name}.git`) && r.authorization === basic)).toBe(true);
 
-    const sent = await statuses(gitlabApi, sha, 2);
+    const sent = await statusesFor(gitlabApi, sha, 2);
     const target = `http://roger.test:8080/builds/${b.id}`;
     expect(sent.map((s) => [s.path, s.headers['private-token'], s.body])).toEqual([
       [`/api/v4/projects/team%2F${name}/statuses/${sha}`, GITLAB_TOKEN, { state: 'running', name: 'continuous-integration/roger', target_url: target, description: `Building 127.0.0.1:5000/${name}:latest` }],
@@ -123,7 +100,7 @@ describe('GitLab and Gitea webhooks end to end', () => {
     const res = await send('gitlab', gitlabRequest('Note Hook', p, HOOK_TOKEN));
     expect(res.status).toBe(202);
     expect(await finished(String(res.body.id))).toMatchObject({ status: 'passed', commit: sha });
-    expect((await statuses(gitlabApi, sha, 2)).map((s) => (s.body as { state: string }).state)).toEqual(['running', 'success']);
+    expect((await statusesFor(gitlabApi, sha, 2)).map((s) => (s.body as { state: string }).state)).toEqual(['running', 'success']);
   });
 
   it('Gitea: a signed push builds the private repository with its token, reports pending then success', async () => {
@@ -139,7 +116,7 @@ describe('GitLab and Gitea webhooks end to end', () => {
     expect(await inRegistry(name, 'latest')).toBe(true);
     const basic = `Basic ${Buffer.from(`x-access-token:${GITEA_TOKEN}`).toString('base64')}`;
     expect(giteaGit.requests.some((r) => r.path.startsWith(`/team/${name}.git`) && r.authorization === basic)).toBe(true);
-    const sent = await statuses(giteaApi, sha, 2);
+    const sent = await statusesFor(giteaApi, sha, 2);
     expect(sent.map((s) => [s.path, s.headers.authorization, (s.body as { state: string; context: string }).state, (s.body as { context: string }).context])).toEqual([
       [`/api/v1/repos/team/${name}/statuses/${sha}`, `token ${GITEA_TOKEN}`, 'pending', 'continuous-integration/roger'],
       [`/api/v1/repos/team/${name}/statuses/${sha}`, `token ${GITEA_TOKEN}`, 'success', 'continuous-integration/roger'],
@@ -166,7 +143,7 @@ describe('GitLab and Gitea webhooks end to end', () => {
     const hits: string[] = [];
     const needles = [GITLAB_TOKEN, GITEA_TOKEN, Buffer.from(`oauth2:${GITLAB_TOKEN}`).toString('base64')];
     const check = (where: string, text: string) => needles.forEach((n) => text.includes(n) && hits.push(where));
-    check('server log', serverLog.join(''));
+    check('server log', server.log.join(''));
     const builds = (await getJson<{ builds: Build[] }>(`${url}/api/builds?limit=100`)).body.builds;
     for (const b of builds) check(`log of ${b.id}`, await (await fetch(`${url}/api/builds/${b.id}/log`)).text());
     for (const path of ['/api/builds?limit=100', '/api/config', '/api/hooks/deliveries?limit=100']) check(path, await (await fetch(`${url}${path}`)).text());

@@ -1,21 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../helpers/config.js';
 import { waitFor } from '../helpers/server.js';
-import { startHookApp, type HookApp } from '../github/app.js';
+import { startHookApp, type HookApp } from '../helpers/hook-app.js';
 import { ApiRecorder } from './fake-forge.js';
 import { fixture, giteaRepo, giteaRequest, gitlabRepo, gitlabRequest, type HookRequest, type Json } from './payloads.js';
 
 const GITLAB_TOKEN = 'gitlab-hook-token-5d1c';
 const GITEA_SECRET = 'gitea-hook-secret-9a7e';
-
-interface DeliveryView {
-  id: string;
-  event: string;
-  repo: string | null;
-  ref: string | null;
-  result: string;
-  build_id: string | null;
-}
 
 /** The real HTTP app and SQLite store, GitLab and Gitea webhooks on; builds stay queued. */
 describe('GitLab and Gitea webhooks', () => {
@@ -38,16 +29,9 @@ describe('GitLab and Gitea webhooks', () => {
     await gitea?.close();
   });
 
-  const post = async (forge: string, req: HookRequest) => {
-    const res = await fetch(`${hook.url}/public/api/hooks/${forge}`, { method: 'POST', headers: req.headers, body: req.body });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const post = (forge: string, req: HookRequest) => hook.post(req, forge);
   const builds = async (repo: string) => (await hook.store.listBuilds({ limit: 500 })).filter((b) => b.repo === repo);
-  const delivery = async (id: string) => {
-    const res = await fetch(`${hook.url}/api/hooks/deliveries?limit=500`);
-    return ((await res.json()) as { deliveries: DeliveryView[] }).deliveries.find((d) => d.id === id);
-  };
+  const delivery = (id: string) => hook.delivery(id);
   const repoUrl = (name: string) => `https://git.example.test/group/${name}.git`;
 
   describe('GitLab', () => {

@@ -1,17 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/core/config.js';
-import { createServer, type RunningServer } from '../../src/main/server.js';
-import { testConfig, uniq } from '../helpers/config.js';
+import { uniq } from '../helpers/config.js';
 import { commitFiles, makeBareRepo } from '../helpers/fixture-repo.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
-import { selfSignedCert } from '../helpers/tls.js';
 import { BASE, inRegistry } from '../helpers/pipeline.js';
+import type { DeliveryView } from '../helpers/hook-app.js';
 import { getJson, waitFor } from '../helpers/server.js';
+import { httpsRoot, startWebhookServer, statusesFor, type WebhookServer } from '../helpers/webhook-server.js';
 import { FakeGitHub } from './fake-github.js';
 import { githubRequest, prComment, pushToMaster, rewriteRepo } from './fixtures.js';
 
@@ -30,12 +27,6 @@ interface Build {
   trigger: string;
 }
 
-interface DeliveryView {
-  id: string;
-  result: string;
-  build_id: string | null;
-}
-
 /**
  * The whole server in-process (createServer: SQLite file, real Docker engine and registry) behind a
  * private git server that wants the token, with a recording fake GitHub API.
@@ -45,31 +36,19 @@ describe('GitHub webhooks end to end', () => {
   let git: GitServer;
   let root: string;
   let config: Config;
-  let server: RunningServer;
+  let server: WebhookServer;
   let url: string;
-  /** Everything the server logged (debug and up), scanned for the token at the end. */
-  const serverLog: string[] = [];
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'roger-gh-repos-'));
-    // The token only travels over https.
-    const cert = selfSignedCert(root);
-    process.env.GIT_SSL_CAINFO = cert.certFile;
-    git = await startGitServer({ root, auth: { username: 'x-access-token', password: TOKEN }, tls: cert });
+    const https = await httpsRoot('roger-gh-repos-');
+    root = https.root;
+    git = await startGitServer({ root, auth: { username: 'x-access-token', password: TOKEN }, tls: https.cert });
     gh = await new FakeGitHub().start();
-    config = testConfig(
-      [
-        'app:\n  url: http://roger.test:8080\n  port: 0',
-        'builds:\n  allowedSchemes: [https, http]\n  concurrent: 2',
-        `auth:\n  github: ${TOKEN}`,
-        `github:\n  apiUrl: ${gh.url}\n  webhookSecret: ${SECRET}`,
-      ].join('\n') + '\n',
-    ).config;
-    server = await createServer(config, pino({ level: 'debug' }, { write: (line: string) => void serverLog.push(line) }));
-    url = `http://127.0.0.1:${(await server.listen()).port}`;
+    server = await startWebhookServer([`auth:\n  github: ${TOKEN}`, `github:\n  apiUrl: ${gh.url}\n  webhookSecret: ${SECRET}`]);
+    ({ url, config } = server);
   });
   afterAll(async () => {
-    await server?.close(5_000);
+    await server?.close();
     await git?.close();
     await gh?.close();
   });
@@ -91,23 +70,12 @@ describe('GitHub webhooks end to end', () => {
   }
 
   async function send(req: Awaited<ReturnType<typeof githubRequest>>) {
-    const res = await fetch(`${url}/public/api/hooks/github`, { method: 'POST', headers: req.headers, body: req.body });
-    return { delivery: req.headers['x-github-delivery']!, status: res.status, body: (await res.json()) as Record<string, unknown> };
+    return { delivery: req.headers['x-github-delivery']!, ...(await server.send('github', req)) };
   }
 
-  const build = async (id: string) => (await getJson<{ build: Build }>(`${url}/api/builds/${id}`)).body.build;
-  const finished = (id: string) =>
-    waitFor(async () => {
-      const b = await build(id);
-      return ['passed', 'failed', 'canceled', 'skipped'].includes(b.status) && b;
-    }, 90_000, `build ${id} to finish`);
+  const finished = (id: string) => server.finished<Build>(id);
   const delivery = async (id: string) =>
     (await getJson<{ deliveries: DeliveryView[] }>(`${url}/api/hooks/deliveries?limit=50`)).body.deliveries.find((d) => d.id === id);
-  const statusesFor = (sha: string, n: number) =>
-    waitFor(async () => {
-      const s = gh.statuses().filter((r) => r.path.endsWith(sha));
-      return s.length >= n && s;
-    }, 20_000, `${n} statuses for ${sha}`);
 
   it('a signed push builds the private repository with the token, pushes the image, reports pending then success', async () => {
     const name = `gh-push-${uniq()}`;
@@ -119,7 +87,7 @@ describe('GitHub webhooks end to end', () => {
     expect(await inRegistry(name, 'latest')).toBe(true);
     expect(git.requests.some((r) => r.path.startsWith(`/${OWNER}/${name}.git`) && r.authorization === `Basic ${TOKEN_B64}`)).toBe(true);
 
-    const statuses = await statusesFor(sha, 2);
+    const statuses = await statusesFor(gh, sha, 2);
     const target = `http://roger.test:8080/builds/${b.id}`;
     expect(statuses.map((s) => [s.method, s.path, s.authorization, s.body])).toEqual([
       ['POST', `/repos/${OWNER}/${name}/statuses/${sha}`, `token ${TOKEN}`, { state: 'pending', context: 'continuous-integration/roger', target_url: target, description: `Building 127.0.0.1:5000/${name}:latest` }],
@@ -146,7 +114,7 @@ describe('GitHub webhooks end to end', () => {
     expect(b.status).toBe('passed');
     expect(await inRegistry(name, 'latest')).toBe(true);
     // pending and success were each tried (with retries), never fatal.
-    const tried = await statusesFor(sha, 3);
+    const tried = await statusesFor(gh, sha, 3);
     expect(new Set(tried.map((s) => (s.body as { state: string }).state))).toContain('pending');
   });
 
@@ -177,7 +145,7 @@ describe('GitHub webhooks end to end', () => {
     const res = await push(cloneUrl, 'master', claimed);
     const b = await finished(String(res.body.id));
     expect(b).toMatchObject({ status: 'passed', commit: sha });
-    const statuses = await statusesFor(sha, 2);
+    const statuses = await statusesFor(gh, sha, 2);
     expect(statuses.map((s) => (s.body as { state: string }).state)).toEqual(['pending', 'success']);
     expect(gh.statuses().filter((r) => r.path.endsWith(claimed))).toEqual([]);
   });
@@ -188,7 +156,7 @@ describe('GitHub webhooks end to end', () => {
     const res = await push(cloneUrl, 'master', sha);
     const b = await finished(String(res.body.id));
     expect(b.status).toBe('failed');
-    const [status] = await statusesFor(sha, 1);
+    const [status] = await statusesFor(gh, sha, 1);
     expect((status?.body as { state: string }).state).toBe('failure');
   });
 
@@ -205,7 +173,7 @@ describe('GitHub webhooks end to end', () => {
     }, 10_000, 'the pull request build');
     const b = await finished(d.build_id!);
     expect(b).toMatchObject({ status: 'passed', branch: 'feature/pr', commit: sha, tag: `127.0.0.1:5000/${name}:feature-pr` });
-    await statusesFor(sha, 2);
+    await statusesFor(gh, sha, 2);
     expect(gh.requests.filter((r) => r.path.includes(`/${name}/`)).map((r) => `${r.method} ${r.path} ${r.authorization} ${(r.body as { state?: string } | undefined)?.state ?? ''}`)).toEqual([
       `GET /repos/${OWNER}/${name}/pulls/3 token ${TOKEN} `,
       `POST /repos/${OWNER}/${name}/statuses/${sha} token ${TOKEN} pending`,
@@ -231,7 +199,7 @@ describe('GitHub webhooks end to end', () => {
     }, 30_000, 'the checkout in the workspace');
     for (const file of seen) check(file, (await readFile(file).catch(() => Buffer.alloc(0))).toString('latin1'));
     expect((await finished(String(res.body.id))).status).toBe('passed');
-    check('the server log', serverLog.join(''));
+    check('the server log', server.log.join(''));
 
     const builds = (await getJson<{ builds: Build[] }>(`${url}/api/builds?limit=100`)).body.builds;
     expect(builds.length).toBeGreaterThanOrEqual(4);

@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../helpers/config.js';
 import { waitFor } from '../helpers/server.js';
-import { startHookApp, type HookApp } from './app.js';
+import { startHookApp, type HookApp } from '../helpers/hook-app.js';
 import { FakeGitHub } from './fake-github.js';
 import { githubRequest, prComment, pushToMaster, rewriteRepo } from './fixtures.js';
 
 const SECRET = 'hardening-secret';
 const ALLOWED = 'https://git.example.test/octo/app.git';
-
-interface DeliveryView {
-  id: string;
-  result: string;
-  build_id: string | null;
-}
 
 describe('webhooks: the github.repositories allow-list and replayed payloads', () => {
   let hook: HookApp;
@@ -33,10 +27,7 @@ describe('webhooks: the github.repositories allow-list and replayed payloads', (
 
   const signed = (event: string, payload: Record<string, unknown>) => githubRequest(event, payload, { secret: SECRET });
   const builds = async () => (await hook.store.listBuilds({ limit: 500 })).length;
-  const delivery = async (id: string) => {
-    const res = await fetch(`${hook.url}/api/hooks/deliveries?limit=500`);
-    return ((await res.json()) as { deliveries: DeliveryView[] }).deliveries.find((d) => d.id === id);
-  };
+  const delivery = (id: string) => hook.delivery(id);
   let sha = 0;
   /** A push of a commit no other test pushed. */
   const push = (repo: string) => {

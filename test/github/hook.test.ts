@@ -3,22 +3,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BuildRecord } from '../../src/core/build.js';
 import { testConfig } from '../helpers/config.js';
 import { waitFor } from '../helpers/server.js';
-import { startHookApp, type HookApp } from './app.js';
+import { startHookApp, type HookApp } from '../helpers/hook-app.js';
 import { FakeGitHub } from './fake-github.js';
 import { createTag, githubRequest, ping, prComment, pushDeleted, pushTag, pushToMaster, rewriteRepo } from './fixtures.js';
 
 const SECRET = 'hook-test-secret';
 const REPO = 'https://git.example.test/octo/app.git';
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
-
-interface DeliveryView {
-  id: string;
-  event: string;
-  repo: string | null;
-  ref: string | null;
-  result: string;
-  build_id: string | null;
-}
 
 describe('POST /public/api/hooks/github with github.webhookSecret set', () => {
   let hook: HookApp;
@@ -40,11 +31,8 @@ describe('POST /public/api/hooks/github with github.webhookSecret set', () => {
   const signed = (event: string, payload: Record<string, unknown> | string, opts: { delivery?: string; form?: boolean } = {}) =>
     githubRequest(event, payload, { secret: SECRET, ...opts });
   const builds = () => hook.store.listBuilds({ limit: 500 });
-  const deliveries = async (limit = 500) => {
-    const res = await fetch(`${hook.url}/api/hooks/deliveries?limit=${limit}`);
-    return ((await res.json()) as { deliveries: DeliveryView[] }).deliveries;
-  };
-  const delivery = async (id: string) => (await deliveries()).find((d) => d.id === id);
+  const deliveries = (limit?: number) => hook.deliveries(limit);
+  const delivery = (id: string) => hook.delivery(id);
   const counts = async () => ({ builds: (await builds()).length, deliveries: (await deliveries()).length });
 
   it('queues a push to a branch: 202, a webhook build at the pushed commit, the delivery recorded as built', async () => {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../helpers/config.js';
 import { getJson, startServer } from '../helpers/server.js';
-import { leftBehind } from '../helpers/cleanup.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 const TOKEN = 'startup-token-2468';
 
@@ -59,7 +58,8 @@ describe('roger serve: webhooks may not undo the API tokens', () => {
 const adminUrl = process.env.ROGER_TEST_PG;
 
 describe.skipIf(!adminUrl)('roger serve: database.url passwords stay out of /api/config and the log', () => {
-  const db = `roger_mask_${randomBytes(5).toString('hex')}`;
+  let testDb: TestDatabase | undefined;
+  let db = '';
   const admin = new URL(adminUrl!);
   // Characters a URL must encode, to show both the written and the decoded form stay hidden.
   const password = `Pw@${randomBytes(6).toString('hex')}/#x`;
@@ -72,8 +72,11 @@ describe.skipIf(!adminUrl)('roger serve: database.url passwords stay out of /api
   const url = (userinfoPassword: string, query = `?password=${encodeURIComponent(decodeURIComponent(admin.password))}`) =>
     `postgres://${admin.username}:${userinfoPassword}@${admin.host}/${db}${query}`;
 
-  beforeAll(() => sql(`create database ${db}`));
-  afterAll(() => sql(`drop database if exists ${db} with (force)`).then(() => undefined, leftBehind(db)));
+  beforeAll(async () => {
+    testDb = await createTestDatabase(adminUrl!, 'roger_mask');
+    db = testDb.name;
+  });
+  afterAll(() => testDb?.drop());
 
   it('masks the password in the configuration logged at start and in GET /api/config', async () => {
     const server = await startServer(writeConfig(`database:\n  url: '${url(encoded)}'\n`).file);
@@ -109,14 +112,4 @@ describe.skipIf(!adminUrl)('roger serve: database.url passwords stay out of /api
     expect(failure).toMatch(/server exited with 2[\s\S]*database.url: percent-encode the password/);
     expect(leaks(failure)).toEqual([]);
   });
-
-  async function sql(statement: string): Promise<void> {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  }
 });

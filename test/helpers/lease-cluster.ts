@@ -1,21 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { writeConfig } from './config.js';
-import { leftBehind } from './cleanup.js';
 
 const ROGER = join(import.meta.dirname, '..', '..', 'bin', 'roger');
-
-/** A database of its own on the Postgres `adminUrl` names, dropped by `drop()`. */
-export async function createDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `roger_lease_${randomBytes(5).toString('hex')}`;
-  await query(adminUrl, `create database ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => query(adminUrl, `drop database if exists ${name} with (force)`).then(() => undefined, leftBehind(name)) };
-}
 
 export async function query<T extends object = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

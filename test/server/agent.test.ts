@@ -1,39 +1,24 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { uniq, writeConfig } from '../helpers/config.js';
 import { makeBareRepo } from '../helpers/fixture-repo.js';
 import { BASE, inRegistry } from '../helpers/pipeline.js';
 import { getJson, startServer, waitFor } from '../helpers/server.js';
-import { leftBehind } from '../helpers/cleanup.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 
 const PG = process.env.ROGER_TEST_PG;
 const ROGER = join(import.meta.dirname, '..', '..', 'bin', 'roger');
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 describe.skipIf(!PG)('scale-out: an agent runs builds the server queued in a shared Postgres', () => {
   it('builds on the agent and streams its log through the server', async () => {
-    const dbName = `roger_agent_${randomBytes(5).toString('hex')}`;
-    await admin(`create database ${dbName}`);
-    const url = new URL(PG ?? '');
-    url.pathname = `/${dbName}`;
+    const db = await createTestDatabase(PG ?? '', 'roger_agent');
     const name = `agent-${uniq()}`;
     const root = await mkdtemp(join(tmpdir(), 'roger-agent-'));
     const repo = `file://${(await makeBareRepo(root, name, { Dockerfile: `FROM ${BASE}\nRUN echo on-the-agent\n`, 'build.yml': `${name}: {}\n` })).dir}`;
-    const common = `database:\n  url: ${url.toString()}\n`;
+    const common = `database:\n  url: ${db.url}\n`;
     const server = await startServer(writeConfig(`${common}builds:\n  concurrent: 0\n  allowedSchemes: [file]\n`).file);
     const agentConfig = writeConfig(`${common}builds:\n  concurrent: 1\n  allowedSchemes: [file]\n`).file;
     const agent = spawn(ROGER, ['agent', '--config', agentConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,7 +39,7 @@ describe.skipIf(!PG)('scale-out: an agent runs builds the server queued in a sha
       agent.kill('SIGTERM');
       await new Promise((r) => agent.once('exit', r));
       await server.stop();
-      await admin(`drop database if exists ${dbName} with (force)`).then(() => undefined, leftBehind(dbName));
+      await db.drop();
     }
   });
 });

@@ -5,7 +5,8 @@ import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
 import { makeBareRepo } from '../helpers/fixture-repo.js';
-import { clusterConfig, createDatabase, query, startAgent } from '../helpers/lease-cluster.js';
+import { clusterConfig, query, startAgent } from '../helpers/lease-cluster.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 import { BASE } from '../helpers/pipeline.js';
 import { getJson, readUntil, startServer, waitFor } from '../helpers/server.js';
 
@@ -20,7 +21,7 @@ async function containersWith(marker: string): Promise<string[]> {
 
 describe.skipIf(!PG)('a cancel reaches the agent running the build through the notification channel', () => {
   it('aborts the build on the agent at once (real engine) and its containers are removed', async () => {
-    const db = await createDatabase(PG ?? '');
+    const db = await createTestDatabase(PG ?? '', 'roger_lease');
     const root = await mkdtemp(join(tmpdir(), 'roger-lease-cancel-'));
     const marker = `cancel-${uniq()}`;
     const repo = `file://${(await makeBareRepo(root, marker, { Dockerfile: `FROM ${BASE}\nRUN sleep 60 && echo ${marker}\n`, 'build.yml': `${marker}: {}\n` })).dir}`;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
 import { addBranches, makeBareRepo } from '../helpers/fixture-repo.js';
-import { builds, clusterConfig, createDatabase, readCalls, startAgent, type AgentProcess, type EngineCall } from '../helpers/lease-cluster.js';
+import { builds, clusterConfig, readCalls, startAgent, type AgentProcess, type EngineCall } from '../helpers/lease-cluster.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 
 const PG = process.env.ROGER_TEST_PG;
@@ -21,7 +22,7 @@ const KILLS = 4;
 describe.skipIf(!PG)('lease soak', () => {
   it(`${BUILDS} builds over ${AGENTS} agents with random kill -9: each ends once, none runs in two processes at once`, async () => {
     const root = await mkdtemp(join(tmpdir(), 'roger-soak-'));
-    const db = await createDatabase(PG ?? '');
+    const db = await createTestDatabase(PG ?? '', 'roger_lease');
     let server: ServerProcess | undefined;
     const agents: AgentProcess[] = [];
     /** When each killed process died: its calls end there at the latest. */

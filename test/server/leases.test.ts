@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
 import { addBranches, makeBareRepo } from '../helpers/fixture-repo.js';
-import { builds, clusterConfig, createDatabase, readCalls, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
+import { builds, clusterConfig, readCalls, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 
 const PG = process.env.ROGER_TEST_PG;
@@ -40,7 +41,7 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
   });
 
   async function cluster(): Promise<{ url: string; server: ServerProcess }> {
-    const db = await createDatabase(PG ?? '');
+    const db = await createTestDatabase(PG ?? '', 'roger_lease');
     cleanups.push(db.drop);
     const server = await startServer(clusterConfig({ url: db.url, name: `srv-${uniq()}`, concurrent: 0, leaseSeconds: 15 }));
     cleanups.push(() => server.kill9());

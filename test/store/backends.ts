@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterEach, beforeEach } from 'vitest';
 import type { Store } from '../../src/core/store.js';
 import type { SqlBackend } from '../../src/store/backend.js';
 import { openSqlBackend } from '../../src/store/open.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 
 /**
  * The databases every store test runs against: in-memory SQLite always, and Postgres when
@@ -38,49 +37,16 @@ function postgres(adminUrl: string): BackendCase {
   return {
     name: 'postgres',
     async open() {
-      const name = `roger_test_${randomBytes(6).toString('hex')}`;
-      await admin(adminUrl, `create database ${name}`);
-      const u = new URL(adminUrl);
-      u.pathname = `/${name}`;
-      const url = u.toString();
-      const backend = await openSqlBackend(url, { dataDir: '/nonexistent' });
+      const db = await createTestDatabase(adminUrl, 'roger_test');
+      const backend = await openSqlBackend(db.url, { dataDir: '/nonexistent' });
       const store = createSqlStore(backend);
       const dispose = async () => {
         await store.close();
-        await dropDatabase(adminUrl, name);
+        await db.drop();
       };
-      return { backend, store, url, dispose };
+      return { backend, store, url: db.url, dispose };
     },
   };
-}
-
-/**
- * Drops a test database once its store is closed. A plain DROP waits out the autovacuum worker a busy
- * test leaves on it (FORCE would try to terminate that worker, which only a superuser may); a session
- * still closing is waited for by trying again. A database left behind only takes disk space.
- */
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    try {
-      await admin(adminUrl, `drop database if exists ${name}`);
-      return;
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  console.warn(`test database ${name} was left behind: ${String(last)}`);
-}
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 const pgUrl = process.env.ROGER_TEST_PG;

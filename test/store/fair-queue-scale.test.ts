@@ -1,45 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { SqlBackend } from '../../src/store/backend.js';
-import type { NewBuildRow } from '../../src/store/schema.js';
+import { seedBuilds } from '../helpers/seed-builds.js';
 import { backendCases, useStore } from './backends.js';
 
 const QUEUED = 10_000;
 const CLAIMS = 40;
-// Within SQLite's and Postgres' bound-parameter limits (18 columns a row).
-const BATCH = 1_000;
 
-function queuedRow(i: number, repo: string, branch: string): NewBuildRow {
-  const at = new Date(Date.UTC(2024, 0, 1) + i).toISOString();
-  return {
-    id: `q${i}`,
-    group_id: `q${i}`,
-    project: `${repo}__app`,
-    repo,
-    branch,
-    status: 'queued',
-    tag: null,
-    commit_sha: null,
-    author: null,
-    digest: null,
-    trigger: 'api',
-    options: '{}',
-    error: null,
-    created_at: at,
-    updated_at: at,
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-  };
-}
-
+/** The builds queued, one a millisecond, each placed in a repository and branch by `place`. */
 async function seed(backend: SqlBackend, place: (i: number) => { repo: string; branch: string }): Promise<void> {
-  for (let start = 0; start < QUEUED; start += BATCH) {
-    const rows = Array.from({ length: BATCH }, (_, k) => {
-      const { repo, branch } = place(start + k);
-      return queuedRow(start + k, repo, branch);
-    });
-    await backend.db.insertInto('builds').values(rows).execute();
-  }
+  await seedBuilds(backend, QUEUED, (i) => {
+    const at = new Date(Date.UTC(2024, 0, 1) + i).toISOString();
+    const { repo, branch } = place(i);
+    return { project: `${repo}__app`, repo, branch, status: 'queued', created_at: at, updated_at: at };
+  });
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

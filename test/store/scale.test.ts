@@ -1,30 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { NewBuildRow } from '../../src/store/schema.js';
+import { seedBuilds, type SeedBuild } from '../helpers/seed-builds.js';
 import { backendCases, useStore } from './backends.js';
 
 const BUILDS = 100_000;
 const PROJECTS = 500;
-// Small enough for SQLite's and Postgres' bound-parameter limits (18 columns a row).
-const BATCH = 1_000;
 
 /** Build i belongs to project i % PROJECTS, so the last PROJECTS builds are each project's latest. */
-function row(i: number): NewBuildRow {
+function build(i: number): SeedBuild {
   const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
   const repo = `https://github.com/company/repo${i % PROJECTS}`;
   return {
-    id: `seed${i}`,
-    group_id: `seed${i}`,
     project: `${repo}__repo${i % PROJECTS}`,
     repo,
     branch: 'master',
     status: 'passed',
-    tag: null,
-    commit_sha: null,
-    author: null,
-    digest: null,
-    trigger: 'api',
-    options: '{}',
-    error: null,
     created_at: at,
     updated_at: at,
     started_at: at,
@@ -38,10 +27,7 @@ describe.each(backendCases)('many builds ($name)', (c) => {
 
   it('lists the newest builds and projects among 100,000 builds', async () => {
     const { backend, store } = ctx();
-    for (let start = 0; start < BUILDS; start += BATCH) {
-      const rows = Array.from({ length: BATCH }, (_, k) => row(start + k));
-      await backend.db.insertInto('builds').values(rows).execute();
-    }
+    await seedBuilds(backend, BUILDS, build);
     const builds = await store.listBuilds({ limit: 50 });
     expect(builds.map((b) => b.id)).toEqual(Array.from({ length: 50 }, (_, k) => `seed${BUILDS - 1 - k}`));
 

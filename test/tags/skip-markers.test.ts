@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipMarker } from '../../src/forge/github/parse.js';
 import { testConfig } from '../helpers/config.js';
-import { startHookApp, type HookApp } from '../github/app.js';
+import { startHookApp, type HookApp } from '../helpers/hook-app.js';
 import { FakeGitHub } from '../github/fake-github.js';
 import { githubRequest, pushTag, pushToMaster, rewriteRepo } from '../github/fixtures.js';
 

@@ -1,12 +1,10 @@
 import type { BuildStatus } from '../../src/core/build.js';
 import type { SqlBackend } from '../../src/store/backend.js';
-import type { NewBuildRow } from '../../src/store/schema.js';
+import { seedBuilds, type SeedBuild } from '../helpers/seed-builds.js';
 
 export const PROJECTS = 500;
 /** Projects from this number on were never built on their default branch (no `latest` tag). */
 export const NO_DEFAULT_FROM = 490;
-// Small enough for SQLite's and Postgres' bound-parameter limits (19 columns a row).
-const BATCH = 1_000;
 
 export const repoOf = (p: number): string => `https://git.example.test/team/repo${String(p).padStart(3, '0')}`;
 export const projectOf = (p: number): string => `${repoOf(p)}__app${p}`;
@@ -19,7 +17,7 @@ export const defaultBranchOf = (p: number): string => (p % 2 === 0 ? 'main' : 'm
  * was canceled for every seventh, whose wall tile is then the round before. The last `recent` builds
  * finished within the last day, one every `recentStepMs`, each having waited `waitMs` in the queue.
  */
-export function seedRow(i: number, total: number, now: number, recent: number, recentStepMs: number, waitMs: number): NewBuildRow {
+export function seedRow(i: number, total: number, now: number, recent: number, recentStepMs: number, waitMs: number): SeedBuild {
   const p = i % PROJECTS;
   const round = Math.floor(i / PROJECTS);
   const rounds = Math.ceil(total / PROJECTS);
@@ -35,25 +33,16 @@ export function seedRow(i: number, total: number, now: number, recent: number, r
   const finished = started + 60_000;
   const iso = (t: number) => new Date(t).toISOString();
   return {
-    id: `seed${i}`,
-    group_id: `seed${i}`,
     project: projectOf(p),
     repo: repoOf(p),
     branch,
     status,
     tag: `127.0.0.1:5000/app${p}:${tagPart}`,
-    commit_sha: null,
-    author: null,
-    digest: null,
-    trigger: 'api',
-    options: '{}',
-    error: null,
     created_at: iso(created),
     updated_at: iso(finished),
     started_at: iso(started),
     finished_at: iso(finished),
     duration_ms: 60_000,
-    tags: null,
   };
 }
 
@@ -66,8 +55,5 @@ export function expectedWallIndex(p: number, total: number): number {
 }
 
 export async function seed(backend: SqlBackend, total: number, opts: { now: number; recent: number; recentStepMs: number; waitMs: number }): Promise<void> {
-  for (let start = 0; start < total; start += BATCH) {
-    const rows = Array.from({ length: Math.min(BATCH, total - start) }, (_, k) => seedRow(start + k, total, opts.now, opts.recent, opts.recentStepMs, opts.waitMs));
-    await backend.db.insertInto('builds').values(rows).execute();
-  }
+  await seedBuilds(backend, total, (i) => seedRow(i, total, opts.now, opts.recent, opts.recentStepMs, opts.waitMs));
 }

@@ -1,6 +1,8 @@
 /** The API's shapes (src/http/render.ts), as the UI reads them. */
-export const STATUSES = ['queued', 'started', 'passed', 'failed', 'canceled', 'skipped'] as const;
-export type BuildStatus = (typeof STATUSES)[number];
+import type { BuildStatus } from '../../../src/core/build.js';
+
+/** The statuses, declared once beside the build record. */
+export { BUILD_STATUSES as STATUSES, type BuildStatus } from '../../../src/core/build.js';
 
 export interface Build {
   id: string;

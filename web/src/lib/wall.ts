@@ -4,19 +4,6 @@ import type { ApiBuildSummary, ApiWallTile, Build, BuildStatus } from './types.j
 const TELLING: ReadonlySet<BuildStatus> = new Set(['queued', 'started', 'passed', 'failed']);
 const STAGE: Record<BuildStatus, number> = { queued: 0, started: 1, passed: 2, failed: 2, canceled: 2, skipped: 2 };
 
-export const summary = (b: Build): ApiBuildSummary => ({
-  id: b.id,
-  project: b.project,
-  branch: b.branch,
-  status: b.status,
-  commit: b.commit,
-  author: b.author,
-  created_at: b.created_at,
-  started_at: b.started_at,
-  finished_at: b.finished_at,
-  duration_ms: b.duration_ms,
-});
-
 /** The later of two states of a tile's build: the same build further on, or a newer build. */
 export function later(a: ApiBuildSummary, b: ApiBuildSummary): ApiBuildSummary {
   if (a.id === b.id) return STAGE[b.status] > STAGE[a.status] ? b : a;
@@ -38,7 +25,8 @@ export class WallOverrides {
       if (seen?.id === build.id) this.byProject.delete(build.project);
       return false;
     }
-    this.byProject.set(build.project, seen ? later(seen, summary(build)) : summary(build));
+    // A build from the stream is a summary with more fields (renderBuild and renderSummary, src/http/render.ts).
+    this.byProject.set(build.project, seen ? later(seen, build) : build);
     return true;
   }
 

@@ -11,7 +11,17 @@ import { hookRoutes } from '../../src/http/routes/hooks.js';
 import { githubForge } from '../../src/forge/github/forge.js';
 import { LogHub } from '../../src/logs/hub.js';
 import { openStore } from '../../src/store/open.js';
-import type { SignedRequest } from './fixtures.js';
+import type { HookDelivery } from './webhook-server.js';
+
+/** A delivery as `GET /api/hooks/deliveries` lists it. */
+export interface DeliveryView {
+  id: string;
+  event: string;
+  repo: string | null;
+  ref: string | null;
+  result: string;
+  build_id: string | null;
+}
 
 export interface HookApp {
   url: string;
@@ -20,7 +30,12 @@ export interface HookApp {
   /** How many times the scheduler was woken. */
   wakes(): number;
   warnings: string[];
-  post(req: SignedRequest): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** POSTs a delivery to `/public/api/hooks/<forge>`; the answer's status and JSON body (`{}` when empty). */
+  post(req: HookDelivery, forge?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** `GET /api/hooks/deliveries?limit=N`, newest first. */
+  deliveries(limit?: number): Promise<DeliveryView[]>;
+  /** The delivery of this id among the newest 500. */
+  delivery(id: string): Promise<DeliveryView | undefined>;
   close(): Promise<void>;
 }
 
@@ -40,17 +55,23 @@ export async function startHookApp(config: Config, opts: { api?: GitHubApi; apiR
   const app = await createApp({ config, store, logs, engine: createFakeEngine(), metrics: new Metrics(), scheduler, plugins: [hook] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const deliveries = async (limit = 500) => {
+    const res = await fetch(`${url}/api/hooks/deliveries?limit=${limit}`);
+    return ((await res.json()) as { deliveries: DeliveryView[] }).deliveries;
+  };
   return {
     url,
     app,
     store,
     wakes: () => wakes,
     warnings,
-    post: async (req) => {
-      const res = await fetch(`${url}/public/api/hooks/github`, { method: 'POST', headers: req.headers, body: req.body });
+    post: async (req, forge = 'github') => {
+      const res = await fetch(`${url}/public/api/hooks/${forge}`, { method: 'POST', headers: req.headers, body: req.body });
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     },
+    deliveries,
+    delivery: async (id) => (await deliveries()).find((d) => d.id === id),
     close: async () => {
       await app.close();
       await store.close();
