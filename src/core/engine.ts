@@ -41,6 +41,29 @@ export interface RunRequest {
 }
 
 /**
+ * One run of a build, as the containers it creates are labelled: the process holding the build's lease
+ * (`agent:<name>`, `server:<name>`), the run's build (its group's first build) and the lease's attempt.
+ */
+export interface ContainerRun {
+  owner: string;
+  build: string;
+  attempt: number;
+}
+
+/**
+ * Which containers a process may remove as left behind: every one of an owner (that process restarted,
+ * so none of its runs survived), or those of runs whose lease was taken back (their process is gone).
+ */
+export type LeftoverMatch = { owner: string } | { runs: readonly Pick<ContainerRun, 'build' | 'attempt'>[] };
+
+/** A container `removeLeftovers` removed, by its labels. */
+export interface RemovedContainer {
+  id: string;
+  owner: string | undefined;
+  build: string | undefined;
+}
+
+/**
  * The Engine port: the Docker Engine API as the pipeline uses it.
  *
  * Contract: every method that creates a container removes it before it settles, whether it succeeds,
@@ -97,4 +120,14 @@ export interface Engine {
   removeImage(ref: string): Promise<void>;
   /** Removes dangling images (intermediate layers of old builds); returns bytes reclaimed. */
   pruneDangling(): Promise<number>;
+  /**
+   * This engine as one run uses it: every container it creates is labelled with `run` too, so the
+   * containers of a process killed mid-run (which no contract can clean up) are found later.
+   */
+  forRun(run: ContainerRun): Engine;
+  /**
+   * Removes, killing them if they run, this engine's containers labelled as `match` says; resolves
+   * with what it removed. Only for containers whose run is over: their owner restarted or lost the lease.
+   */
+  removeLeftovers(match: LeftoverMatch): Promise<RemovedContainer[]>;
 }

@@ -1,0 +1,43 @@
+import type { ContainerRun, LeftoverMatch, RemovedContainer } from '../core/engine.js';
+import type { EngineClient } from './client.js';
+import { CONTAINER_LABEL } from './container.js';
+import { statusCodeOf } from './errors.js';
+
+/**
+ * Containers outlive a process killed with `-9`: nothing in it is left to remove them. Each carries
+ * its run's labels, so a later process on the same engine can tell which are left behind: its own
+ * previous life's (by owner), or those of runs whose lease another process took back (by build and
+ * attempt; the next attempt of a re-queued build has another, so a live run is never matched).
+ */
+export const OWNER_LABEL = 'io.github.roger.owner';
+export const BUILD_LABEL = 'io.github.roger.build';
+export const ATTEMPT_LABEL = 'io.github.roger.attempt';
+
+export function runLabels(run: ContainerRun): Record<string, string> {
+  return { [OWNER_LABEL]: run.owner, [BUILD_LABEL]: run.build, [ATTEMPT_LABEL]: String(run.attempt) };
+}
+
+function matches(labels: Record<string, string>, match: LeftoverMatch): boolean {
+  if ('owner' in match) return labels[OWNER_LABEL] === match.owner;
+  return match.runs.some((r) => labels[BUILD_LABEL] === r.build && labels[ATTEMPT_LABEL] === String(r.attempt));
+}
+
+export async function removeLeftovers(client: EngineClient, match: LeftoverMatch): Promise<RemovedContainer[]> {
+  if ('runs' in match && match.runs.length === 0) return [];
+  const docker = await client.docker();
+  // The engine filters on the owner; runs (several builds) are matched here.
+  const label = 'owner' in match ? [`${CONTAINER_LABEL}=true`, `${OWNER_LABEL}=${match.owner}`] : [`${CONTAINER_LABEL}=true`, BUILD_LABEL];
+  const listed = await docker.listContainers({ all: true, filters: { label } });
+  const removed: RemovedContainer[] = [];
+  for (const c of listed.filter((l) => matches(l.Labels, match))) {
+    try {
+      await docker.getContainer(c.Id).remove({ force: true, v: true });
+    } catch (err) {
+      // Gone already: removed by its own run's clean-up, or by another process at the same time.
+      if (statusCodeOf(err) !== 404 && statusCodeOf(err) !== 409) throw err;
+      continue;
+    }
+    removed.push({ id: c.Id, owner: c.Labels[OWNER_LABEL], build: c.Labels[BUILD_LABEL] });
+  }
+  return removed;
+}
