@@ -50,11 +50,14 @@ export interface ContainerRun {
   attempt: number;
 }
 
+/** A run whose containers are left over; without `owner`, whichever process's run it was. */
+export type LeftoverRun = Pick<ContainerRun, 'build' | 'attempt'> & { owner?: string };
+
 /**
  * Which containers a process may remove as left behind: every one of an owner (that process restarted,
- * so none of its runs survived), or those of runs whose lease was taken back (their process is gone).
+ * so none of its runs survived), or those of runs that are over (their lease was taken back).
  */
-export type LeftoverMatch = { owner: string } | { runs: readonly Pick<ContainerRun, 'build' | 'attempt'>[] };
+export type LeftoverMatch = { owner: string } | { runs: readonly LeftoverRun[] };
 
 /** A container `removeLeftovers` removed, by its labels. */
 export interface RemovedContainer {
@@ -125,6 +128,8 @@ export interface Engine {
    * containers of a process killed mid-run (which no contract can clean up) are found later.
    */
   forRun(run: ContainerRun): Engine;
+  /** The runs that have containers on this engine (any state), by their labels, each once. */
+  containerRuns(): Promise<ContainerRun[]>;
   /**
    * Removes, killing them if they run, this engine's containers labelled as `match` says; resolves
    * with what it removed. Only for containers whose run is over: their owner restarted or lost the lease.

@@ -8,7 +8,7 @@ import { abortable } from './abort.js';
 import { buildImage } from './build.js';
 import { createEngineClient, type EngineClient } from './client.js';
 import { copyOut } from './copy-out.js';
-import { removeLeftovers, runLabels } from './leftovers.js';
+import { containerRuns, removeLeftovers, runLabels } from './leftovers.js';
 import { canceled, statusCodeOf, toEngineError } from './errors.js';
 import { ProgressSummary, digestOf, readMessages } from './progress.js';
 import { registryOf, splitTag } from './ref.js';
@@ -190,6 +190,8 @@ function dockerEngine(client: EngineClient): Engine {
     },
 
     forRun: (run) => dockerEngine({ ...client, labels: runLabels(run) }),
+
+    containerRuns: () => call(client, 'Listing the containers of runs', 'system', () => containerRuns(client)),
 
     removeLeftovers: (match) => call(client, 'Removing the containers left by stopped runs', 'system', () => removeLeftovers(client, match)),
   };

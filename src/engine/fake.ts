@@ -310,6 +310,10 @@ export class FakeEngine implements Engine {
     return this;
   }
 
+  async containerRuns(): Promise<ContainerRun[]> {
+    return [];
+  }
+
   async removeLeftovers(match: LeftoverMatch): Promise<RemovedContainer[]> {
     this.record({ method: 'removeLeftovers', match });
     return [];

@@ -19,7 +19,21 @@ export function runLabels(run: ContainerRun): Record<string, string> {
 
 function matches(labels: Record<string, string>, match: LeftoverMatch): boolean {
   if ('owner' in match) return labels[OWNER_LABEL] === match.owner;
-  return match.runs.some((r) => labels[BUILD_LABEL] === r.build && labels[ATTEMPT_LABEL] === String(r.attempt));
+  return match.runs.some(
+    (r) => labels[BUILD_LABEL] === r.build && labels[ATTEMPT_LABEL] === String(r.attempt) && (r.owner === undefined || labels[OWNER_LABEL] === r.owner),
+  );
+}
+
+export async function containerRuns(client: EngineClient): Promise<ContainerRun[]> {
+  const docker = await client.docker();
+  const listed = await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABEL}=true`, BUILD_LABEL] } });
+  const runs = new Map<string, ContainerRun>();
+  for (const { Labels: l } of listed) {
+    const [owner, build, attempt] = [l[OWNER_LABEL], l[BUILD_LABEL], Number(l[ATTEMPT_LABEL])];
+    if (owner === undefined || build === undefined || !Number.isInteger(attempt)) continue;
+    runs.set(JSON.stringify([owner, build, attempt]), { owner, build, attempt });
+  }
+  return [...runs.values()];
 }
 
 export async function removeLeftovers(client: EngineClient, match: LeftoverMatch): Promise<RemovedContainer[]> {

@@ -16,7 +16,7 @@ import { BaseImageChecks } from '../pipeline/pull.js';
 import { KeyedLock } from '../pipeline/lock.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { executeBuild } from '../runner/execute.js';
-import { reclaimedHandler, removeOwnLeftovers } from '../runner/reclaimed.js';
+import { reclaimedHandler, sweepLeftovers } from '../runner/reclaimed.js';
 import { dependentsListener } from '../trigger/dependents.js';
 import { createFakeEngine } from '../engine/fake.js';
 import { recordingEngine } from '../engine/recording.js';
@@ -135,7 +135,7 @@ export function createBuildRunner(opts: {
     async start() {
       await presence?.start();
       // Before anything is claimed: no run of this owner is alive, so whatever it labelled is left over.
-      if (capacity !== 0) await removeOwnLeftovers({ engine, log }, owner);
+      if (capacity !== 0) await sweepLeftovers({ engine, store, log }, owner);
       await scheduler.start();
     },
     async stop(graceMs) {

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { BuildRecord } from '../core/build.js';
-import type { ContainerRun, Engine, LeftoverMatch } from '../core/engine.js';
+import type { ContainerRun, Engine, LeftoverMatch, LeftoverRun } from '../core/engine.js';
 import { toError } from '../core/errors.js';
 import type { BuildEvents } from '../core/events.js';
-import type { Reclaimed } from '../core/store.js';
+import type { Reclaimed, Store } from '../core/store.js';
 import type { LogHub } from '../logs/hub.js';
 
 export interface ReclaimedDeps {
-  engine: Pick<Engine, 'removeLeftovers'>;
+  engine: Pick<Engine, 'removeLeftovers' | 'containerRuns'>;
   logs: Pick<LogHub, 'writer'>;
   events: Pick<BuildEvents, 'finished'>;
   log: Logger;
@@ -51,12 +51,31 @@ export function reclaimedHandler(deps: ReclaimedDeps): { onReclaimed(reclaimed: 
 }
 
 /**
- * Removes what this process's previous life left on its engine (it restarted under the same name, so
- * none of those runs is alive). Called before the process claims anything: no run of its own is live.
- * An engine that does not answer is only a warning: the process starts anyway, as it would unhealthy.
+ * Removes, when the process starts and before it claims anything, the containers on its engine whose
+ * run is over: every run of its own owner (it restarted, so none of them is alive), and any other
+ * process's run the Store no longer has going (no build of its group `started` under that owner and
+ * attempt: taken back by a process on another engine, or finished). A run still going keeps its
+ * containers, even one of a process that is dead but whose lease has not yet run out.
+ * An engine or database that does not answer is only a warning: the process starts anyway.
  */
-export async function removeOwnLeftovers(deps: Pick<ReclaimedDeps, 'engine' | 'log'>, owner: string): Promise<void> {
-  await removeLeftovers(deps, { owner }, `${owner}'s previous run`);
+export async function sweepLeftovers(deps: Pick<ReclaimedDeps, 'engine' | 'log'> & { store: Pick<Store, 'listGroup'> }, owner: string): Promise<void> {
+  let over: LeftoverRun[];
+  try {
+    over = [];
+    for (const run of await deps.engine.containerRuns()) {
+      if (run.owner === owner || !(await going(deps.store, run))) over.push(run);
+    }
+  } catch (err) {
+    deps.log.warn(`could not look for containers left by stopped runs: ${toError(err).message}`);
+    return;
+  }
+  await removeLeftovers(deps, { runs: over }, 'stopped runs');
+}
+
+/** Whether the run still holds a build of its group (a sibling project may run after the first ended). */
+async function going(store: Pick<Store, 'listGroup'>, run: ContainerRun): Promise<boolean> {
+  const group = await store.listGroup(run.build);
+  return group.some((b) => b.status === 'started' && b.leaseOwner === run.owner && b.attempt === run.attempt);
 }
 
 async function removeLeftovers(deps: Pick<ReclaimedDeps, 'engine' | 'log'>, match: LeftoverMatch, whose: string): Promise<void> {

@@ -4,7 +4,7 @@ import { BASE, docker, dockerEngine, memoryLog } from './helpers.js';
 
 /** The run's labels on the real engine, and removal by owner or by run, never of another run. */
 describe('containers left by runs', () => {
-  it('carry their run\'s labels; removeLeftovers takes exactly those of an owner, or of the given runs', async () => {
+  it('carry their run\'s labels; containerRuns lists them; removeLeftovers takes exactly those of an owner, or of the given runs', async () => {
     const engine = dockerEngine();
     const id = uniq();
     const owner = `agent:left-${id}`;
@@ -31,6 +31,11 @@ describe('containers left by runs', () => {
       expect((await labelled()).map((l) => [l['io.github.roger.owner'], l['io.github.roger.build'], l['io.github.roger.attempt'], l['io.github.roger.engine']]).sort()).toEqual(
         runs.map((r) => [r.owner, r.build, String(r.attempt), 'true']).sort(),
       );
+
+      const listed = (await engine.containerRuns()).filter((r) => r.build.endsWith(id));
+      expect(listed.sort((a, b) => a.owner.localeCompare(b.owner))).toEqual([...runs].sort((a, b) => a.owner.localeCompare(b.owner)));
+      // A run named with an owner matches only that owner's containers.
+      expect(await engine.removeLeftovers({ runs: [{ build: `b2-${id}`, attempt: 1, owner }] })).toEqual([]);
 
       const byOwner = await engine.removeLeftovers({ owner });
       expect(byOwner.map((c) => [c.owner, c.build])).toEqual([[owner, `b1-${id}`]]);
