@@ -20,7 +20,7 @@ export interface ReclaimedDeps {
  * own previous life): a line in each build's log; the finished event for each build failed `lost`, so
  * it notifies like any finished build (the Store's reclaim hands each build to one process only, so
  * it is told once, whoever else reclaims at the same time); and the removal of the containers those
- * runs left on this process's engine (a process on another engine leaves them to that engine's own).
+ * runs left on this process's engine (on another engine, the next process starting there sweeps them).
  * Returns at once; `idle()` resolves when the background work has settled.
  */
 export function reclaimedHandler(deps: ReclaimedDeps): { onReclaimed(reclaimed: Reclaimed): void; idle(): Promise<void> } {
