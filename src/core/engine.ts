@@ -50,14 +50,11 @@ export interface ContainerRun {
   attempt: number;
 }
 
-/** A run whose containers are left over; without `owner`, whichever process's run it was. */
-export type LeftoverRun = Pick<ContainerRun, 'build' | 'attempt'> & { owner?: string };
-
 /**
- * Which containers a process may remove as left behind: every one of an owner (that process restarted,
- * so none of its runs survived), or those of runs that are over (their lease was taken back).
+ * A run that is over (its lease was taken back, or its process restarted) whose containers may be
+ * left; without `owner`, whichever process's run of that build and attempt it was.
  */
-export type LeftoverMatch = { owner: string } | { runs: readonly LeftoverRun[] };
+export type LeftoverRun = Pick<ContainerRun, 'build' | 'attempt'> & { owner?: string };
 
 /** A container `removeLeftovers` removed, by its labels. */
 export interface RemovedContainer {
@@ -131,8 +128,8 @@ export interface Engine {
   /** The runs that have containers on this engine (any state), by their labels, each once. */
   containerRuns(): Promise<ContainerRun[]>;
   /**
-   * Removes, killing them if they run, this engine's containers labelled as `match` says; resolves
-   * with what it removed. Only for containers whose run is over: their owner restarted or lost the lease.
+   * Removes, killing them if they run, this engine's containers of `runs`; resolves with what it
+   * removed. Only for runs that are over: their owner restarted or lost the lease.
    */
-  removeLeftovers(match: LeftoverMatch): Promise<RemovedContainer[]>;
+  removeLeftovers(runs: readonly LeftoverRun[]): Promise<RemovedContainer[]>;
 }

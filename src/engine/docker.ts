@@ -193,6 +193,6 @@ function dockerEngine(client: EngineClient): Engine {
 
     containerRuns: () => call(client, 'Listing the containers of runs', 'system', () => containerRuns(client)),
 
-    removeLeftovers: (match) => call(client, 'Removing the containers left by stopped runs', 'system', () => removeLeftovers(client, match)),
+    removeLeftovers: (runs) => call(client, 'Removing the containers left by stopped runs', 'system', () => removeLeftovers(client, runs)),
   };
 }

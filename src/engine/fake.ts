@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { ContainerRun, Engine, ImageBuildRequest, LeftoverMatch, RegistryAuth, RemovedContainer, RunRequest, ShellExec } from '../core/engine.js';
+import type { ContainerRun, Engine, ImageBuildRequest, LeftoverRun, RegistryAuth, RemovedContainer, RunRequest, ShellExec } from '../core/engine.js';
 import { buildFailed } from '../core/errors.js';
 import type { BuildLog } from '../core/log.js';
 import { canceled } from './errors.js';
@@ -39,7 +39,7 @@ export type FakeCall =
   | { method: 'push'; ref: string; auth: RegistryAuth | undefined }
   | { method: 'removeImage'; ref: string }
   | { method: 'pruneDangling' }
-  | { method: 'removeLeftovers'; match: LeftoverMatch };
+  | { method: 'removeLeftovers'; runs: LeftoverRun[] };
 
 export interface RunScript {
   /** Which commands this applies to: a substring or pattern of the command; omitted = all. */
@@ -314,8 +314,8 @@ export class FakeEngine implements Engine {
     return [];
   }
 
-  async removeLeftovers(match: LeftoverMatch): Promise<RemovedContainer[]> {
-    this.record({ method: 'removeLeftovers', match });
+  async removeLeftovers(runs: readonly LeftoverRun[]): Promise<RemovedContainer[]> {
+    this.record({ method: 'removeLeftovers', runs: [...runs] });
     return [];
   }
 }

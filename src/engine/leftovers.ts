@@ -1,4 +1,4 @@
-import type { ContainerRun, LeftoverMatch, RemovedContainer } from '../core/engine.js';
+import type { ContainerRun, LeftoverRun, RemovedContainer } from '../core/engine.js';
 import type { EngineClient } from './client.js';
 import { CONTAINER_LABEL } from './container.js';
 import { statusCodeOf } from './errors.js';
@@ -17,9 +17,8 @@ export function runLabels(run: ContainerRun): Record<string, string> {
   return { [OWNER_LABEL]: run.owner, [BUILD_LABEL]: run.build, [ATTEMPT_LABEL]: String(run.attempt) };
 }
 
-function matches(labels: Record<string, string>, match: LeftoverMatch): boolean {
-  if ('owner' in match) return labels[OWNER_LABEL] === match.owner;
-  return match.runs.some(
+function matches(labels: Record<string, string>, runs: readonly LeftoverRun[]): boolean {
+  return runs.some(
     (r) => labels[BUILD_LABEL] === r.build && labels[ATTEMPT_LABEL] === String(r.attempt) && (r.owner === undefined || labels[OWNER_LABEL] === r.owner),
   );
 }
@@ -36,14 +35,13 @@ export async function containerRuns(client: EngineClient): Promise<ContainerRun[
   return [...runs.values()];
 }
 
-export async function removeLeftovers(client: EngineClient, match: LeftoverMatch): Promise<RemovedContainer[]> {
-  if ('runs' in match && match.runs.length === 0) return [];
+export async function removeLeftovers(client: EngineClient, runs: readonly LeftoverRun[]): Promise<RemovedContainer[]> {
+  if (runs.length === 0) return [];
   const docker = await client.docker();
-  // The engine filters on the owner; runs (several builds) are matched here.
-  const label = 'owner' in match ? [`${CONTAINER_LABEL}=true`, `${OWNER_LABEL}=${match.owner}`] : [`${CONTAINER_LABEL}=true`, BUILD_LABEL];
-  const listed = await docker.listContainers({ all: true, filters: { label } });
+  // One listing for several runs; the engine's label filter cannot say "any of".
+  const listed = await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABEL}=true`, BUILD_LABEL] } });
   const removed: RemovedContainer[] = [];
-  for (const c of listed.filter((l) => matches(l.Labels, match))) {
+  for (const c of listed.filter((l) => matches(l.Labels, runs))) {
     try {
       await docker.getContainer(c.Id).remove({ force: true, v: true });
     } catch (err) {

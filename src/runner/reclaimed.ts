@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { BuildRecord } from '../core/build.js';
-import type { ContainerRun, Engine, LeftoverMatch, LeftoverRun } from '../core/engine.js';
+import type { ContainerRun, Engine, LeftoverRun } from '../core/engine.js';
 import { toError } from '../core/errors.js';
 import type { BuildEvents } from '../core/events.js';
 import type { Reclaimed, Store } from '../core/store.js';
@@ -42,7 +42,7 @@ export function reclaimedHandler(deps: ReclaimedDeps): { onReclaimed(reclaimed: 
         track(note(b.groupId, `FAILED: ${b.error ?? 'lost'}`).catch(warn(deps.log)).then(() => deps.events.finished({ build: b, checkedOut: checkedOutCommit(b) })));
       }
       deps.log.warn(`${deps.owner} took back ${requeued.length} build(s) (re-queued) and ${failed.length} (failed lost)`);
-      track(removeLeftovers(deps, { runs: lostRuns({ requeued, failed }) }, 'runs taken back'));
+      track(removeLeftovers(deps, lostRuns({ requeued, failed }), 'runs taken back'));
     },
     idle: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
@@ -55,33 +55,32 @@ export function reclaimedHandler(deps: ReclaimedDeps): { onReclaimed(reclaimed: 
  * run is over: every run of its own owner (it restarted, so none of them is alive), and any other
  * process's run the Store no longer has going (no build of its group `started` under that owner and
  * attempt: taken back by a process on another engine, or finished). A run still going keeps its
- * containers, even one of a process that is dead but whose lease has not yet run out.
+ * containers, even one of a process that is dead but whose lease has not yet run out; so does a run
+ * of a build this Store does not know: another installation sharing the engine (whose processes may
+ * well have this one's name, the host name by default) is not this one's to judge.
  * An engine or database that does not answer is only a warning: the process starts anyway.
  */
 export async function sweepLeftovers(deps: Pick<ReclaimedDeps, 'engine' | 'log'> & { store: Pick<Store, 'listGroup'> }, owner: string): Promise<void> {
-  let over: LeftoverRun[];
+  const over: LeftoverRun[] = [];
   try {
-    over = [];
     for (const run of await deps.engine.containerRuns()) {
-      if (run.owner === owner || !(await going(deps.store, run))) over.push(run);
+      const group = await deps.store.listGroup(run.build);
+      if (group.length === 0) continue;
+      // Any build of the group: a sibling project may still run after the first one ended.
+      const going = group.some((b) => b.status === 'started' && b.leaseOwner === run.owner && b.attempt === run.attempt);
+      if (run.owner === owner || !going) over.push(run);
     }
   } catch (err) {
     deps.log.warn(`could not look for containers left by stopped runs: ${toError(err).message}`);
     return;
   }
-  await removeLeftovers(deps, { runs: over }, 'stopped runs');
+  await removeLeftovers(deps, over, 'stopped runs');
 }
 
-/** Whether the run still holds a build of its group (a sibling project may run after the first ended). */
-async function going(store: Pick<Store, 'listGroup'>, run: ContainerRun): Promise<boolean> {
-  const group = await store.listGroup(run.build);
-  return group.some((b) => b.status === 'started' && b.leaseOwner === run.owner && b.attempt === run.attempt);
-}
-
-async function removeLeftovers(deps: Pick<ReclaimedDeps, 'engine' | 'log'>, match: LeftoverMatch, whose: string): Promise<void> {
-  if ('runs' in match && match.runs.length === 0) return;
+async function removeLeftovers(deps: Pick<ReclaimedDeps, 'engine' | 'log'>, runs: readonly LeftoverRun[], whose: string): Promise<void> {
+  if (runs.length === 0) return;
   try {
-    const removed = await deps.engine.removeLeftovers(match);
+    const removed = await deps.engine.removeLeftovers(runs);
     if (removed.length === 0) return;
     const list = removed.map((c) => `${c.id.slice(0, 12)} (build ${c.build ?? '?'}, ${c.owner ?? '?'})`).join(', ');
     deps.log.info(`removed ${removed.length} container(s) left by ${whose}: ${list}`);

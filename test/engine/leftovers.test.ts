@@ -4,7 +4,7 @@ import { BASE, docker, dockerEngine, memoryLog } from './helpers.js';
 
 /** The run's labels on the real engine, and removal by owner or by run, never of another run. */
 describe('containers left by runs', () => {
-  it('carry their run\'s labels; containerRuns lists them; removeLeftovers takes exactly those of an owner, or of the given runs', async () => {
+  it('carry their run\'s labels; containerRuns lists them; removeLeftovers takes exactly those of the given runs', async () => {
     const engine = dockerEngine();
     const id = uniq();
     const owner = `agent:left-${id}`;
@@ -35,15 +35,15 @@ describe('containers left by runs', () => {
       const listed = (await engine.containerRuns()).filter((r) => r.build.endsWith(id));
       expect(listed.sort((a, b) => a.owner.localeCompare(b.owner))).toEqual([...runs].sort((a, b) => a.owner.localeCompare(b.owner)));
       // A run named with an owner matches only that owner's containers.
-      expect(await engine.removeLeftovers({ runs: [{ build: `b2-${id}`, attempt: 1, owner }] })).toEqual([]);
+      expect(await engine.removeLeftovers([{ build: `b2-${id}`, attempt: 1, owner }])).toEqual([]);
 
-      const byOwner = await engine.removeLeftovers({ owner });
-      expect(byOwner.map((c) => [c.owner, c.build])).toEqual([[owner, `b1-${id}`]]);
-      const byRun = await engine.removeLeftovers({ runs: [{ build: `b2-${id}`, attempt: 1 }] });
+      const withOwner = await engine.removeLeftovers([{ owner, build: `b1-${id}`, attempt: 1 }]);
+      expect(withOwner.map((c) => [c.owner, c.build])).toEqual([[owner, `b1-${id}`]]);
+      const byRun = await engine.removeLeftovers([{ build: `b2-${id}`, attempt: 1 }]);
       expect(byRun.map((c) => [c.owner, c.build])).toEqual([[other, `b2-${id}`]]);
       expect((await labelled()).map((l) => l['io.github.roger.owner'])).toEqual([`agent:next-${id}`]);
       // Nothing matches twice.
-      expect(await engine.removeLeftovers({ owner })).toEqual([]);
+      expect(await engine.removeLeftovers([{ owner, build: `b1-${id}`, attempt: 1 }])).toEqual([]);
     } finally {
       for (const a of aborts) a.abort();
       await Promise.all(running);

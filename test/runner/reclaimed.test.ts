@@ -5,7 +5,8 @@ import type { BuildEvent } from '../../src/core/events.js';
 import { createFakeEngine } from '../../src/engine/fake.js';
 import { LogHub } from '../../src/logs/hub.js';
 import { createMasker } from '../../src/config/mask.js';
-import { checkedOutCommit, lostRuns, reclaimedHandler } from '../../src/runner/reclaimed.js';
+import { checkedOutCommit, lostRuns, reclaimedHandler, sweepLeftovers } from '../../src/runner/reclaimed.js';
+import type { ContainerRun, LeftoverRun } from '../../src/core/engine.js';
 import { openStore } from '../../src/store/open.js';
 
 const record = (over: Partial<BuildRecord>): BuildRecord => ({
@@ -64,10 +65,45 @@ describe('builds taken back', () => {
       await handler.idle();
       expect(finished).toEqual([{ build: failed, checkedOut: 'c'.repeat(40) }]);
       expect(engine.callsOf('removeLeftovers')).toEqual([
-        { method: 'removeLeftovers', match: { runs: [{ build: queued.id, attempt: 1 }, { build: lost.id, attempt: 1 }] } },
+        { method: 'removeLeftovers', runs: [{ build: queued.id, attempt: 1 }, { build: lost.id, attempt: 1 }] },
       ]);
       expect(await store.readLog(queued.id, 0)).toContain('Re-queued as attempt 2');
       expect(await store.readLog(lost.id, 0)).toContain('FAILED: lost: agent a stopped responding');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a starting process sweeps its own runs and runs the store has no longer going, never a live one nor an unknown build\'s', async () => {
+    const store = await openStore(':memory:', { dataDir: '/nonexistent' });
+    try {
+      const claim = async (branch: string, owner: string): Promise<BuildRecord> => {
+        await store.createBuild({ repo: 'file:///r', branch, trigger: 'api', options: {} });
+        const b = await store.claimNext(null, { lease: { owner, seconds: 60 } });
+        if (!b) throw new Error('nothing claimed');
+        return b;
+      };
+      const mine = await claim('a', 'agent:me');
+      const live = await claim('b', 'agent:other');
+      const takenBack = await claim('c', 'agent:dead');
+      await store.reclaim({ owner: 'agent:dead' });
+      const listed: ContainerRun[] = [
+        { owner: 'agent:me', build: mine.id, attempt: 1 },
+        { owner: 'agent:other', build: live.id, attempt: 1 },
+        { owner: 'agent:dead', build: takenBack.id, attempt: 1 },
+        // Another installation's build on the same engine, even under this process's name.
+        { owner: 'agent:me', build: 'not-in-this-store', attempt: 1 },
+      ];
+      const removed: LeftoverRun[][] = [];
+      const engine = {
+        containerRuns: async () => listed,
+        removeLeftovers: async (runs: readonly LeftoverRun[]) => {
+          removed.push([...runs]);
+          return [];
+        },
+      };
+      await sweepLeftovers({ engine, store, log: pino({ level: 'silent' }) }, 'agent:me');
+      expect(removed).toEqual([[listed[0], listed[2]]]);
     } finally {
       await store.close();
     }
