@@ -41,6 +41,29 @@ export interface RunRequest {
 }
 
 /**
+ * One run of a build, as the containers it creates are labelled: the process holding the build's lease
+ * (`agent:<name>`, `server:<name>`), the run's build (its group's first build) and the lease's attempt.
+ */
+export interface ContainerRun {
+  owner: string;
+  build: string;
+  attempt: number;
+}
+
+/**
+ * A run that is over (its lease was taken back, or its process restarted) whose containers may be
+ * left; without `owner`, whichever process's run of that build and attempt it was.
+ */
+export type LeftoverRun = Pick<ContainerRun, 'build' | 'attempt'> & { owner?: string };
+
+/** A container `removeLeftovers` removed, by its labels. */
+export interface RemovedContainer {
+  id: string;
+  owner: string | undefined;
+  build: string | undefined;
+}
+
+/**
  * The Engine port: the Docker Engine API as the pipeline uses it.
  *
  * Contract: every method that creates a container removes it before it settles, whether it succeeds,
@@ -97,4 +120,16 @@ export interface Engine {
   removeImage(ref: string): Promise<void>;
   /** Removes dangling images (intermediate layers of old builds); returns bytes reclaimed. */
   pruneDangling(): Promise<number>;
+  /**
+   * This engine as one run uses it: every container it creates is labelled with `run` too, so the
+   * containers of a process killed mid-run (which no contract can clean up) are found later.
+   */
+  forRun(run: ContainerRun): Engine;
+  /** The runs that have containers on this engine (any state), by their labels, each once. */
+  containerRuns(): Promise<ContainerRun[]>;
+  /**
+   * Removes, killing them if they run, this engine's containers of `runs`; resolves with what it
+   * removed. Only for runs that are over: their owner restarted or lost the lease.
+   */
+  removeLeftovers(runs: readonly LeftoverRun[]): Promise<RemovedContainer[]>;
 }

@@ -7,6 +7,8 @@ export interface EngineClient {
   docker(): Promise<Dockerode>;
   /** The socket path or URL, for "not reachable at ..." messages. */
   endpoint: string;
+  /** Labels every container created through this client carries (the run it belongs to). */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /**

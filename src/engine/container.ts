@@ -34,7 +34,7 @@ export async function withContainer<T>(
   let c: Dockerode.Container;
   try {
     docker = await client.docker();
-    c = await docker.createContainer({ ...create, Labels: { ...create.Labels, [CONTAINER_LABEL]: 'true' } });
+    c = await docker.createContainer({ ...create, Labels: { ...create.Labels, ...client.labels, [CONTAINER_LABEL]: 'true' } });
   } catch (err) {
     throw toEngineError(err, ctx);
   }

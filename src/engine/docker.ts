@@ -8,6 +8,7 @@ import { abortable } from './abort.js';
 import { buildImage } from './build.js';
 import { createEngineClient, type EngineClient } from './client.js';
 import { copyOut } from './copy-out.js';
+import { containerRuns, removeLeftovers, runLabels } from './leftovers.js';
 import { canceled, statusCodeOf, toEngineError } from './errors.js';
 import { ProgressSummary, digestOf, readMessages } from './progress.js';
 import { registryOf, splitTag } from './ref.js';
@@ -70,7 +71,11 @@ async function call<T>(client: EngineClient, what: string, kind: 'build-failed' 
 }
 
 export function createDockerEngine(opts: DockerClientOptions): Engine {
-  const client = createEngineClient(opts);
+  return dockerEngine(createEngineClient(opts));
+}
+
+/** The engine over `client`; a run's view shares the connection and adds its labels. */
+function dockerEngine(client: EngineClient): Engine {
   const { endpoint } = client;
 
   return {
@@ -183,5 +188,11 @@ export function createDockerEngine(opts: DockerClientOptions): Engine {
       const reclaimed: unknown = info.SpaceReclaimed;
       return typeof reclaimed === 'number' ? reclaimed : 0;
     },
+
+    forRun: (run) => dockerEngine({ ...client, labels: runLabels(run) }),
+
+    containerRuns: () => call(client, 'Listing the containers of runs', 'system', () => containerRuns(client)),
+
+    removeLeftovers: (runs) => call(client, 'Removing the containers left by stopped runs', 'system', () => removeLeftovers(client, runs)),
   };
 }

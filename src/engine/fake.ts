@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Engine, ImageBuildRequest, RegistryAuth, RunRequest, ShellExec } from '../core/engine.js';
+import type { ContainerRun, Engine, ImageBuildRequest, LeftoverRun, RegistryAuth, RemovedContainer, RunRequest, ShellExec } from '../core/engine.js';
 import { buildFailed } from '../core/errors.js';
 import type { BuildLog } from '../core/log.js';
 import { canceled } from './errors.js';
@@ -38,7 +38,8 @@ export type FakeCall =
   | { method: 'runAndCopyOut'; image: string; command: string; path: string; dest: string }
   | { method: 'push'; ref: string; auth: RegistryAuth | undefined }
   | { method: 'removeImage'; ref: string }
-  | { method: 'pruneDangling' };
+  | { method: 'pruneDangling' }
+  | { method: 'removeLeftovers'; runs: LeftoverRun[] };
 
 export interface RunScript {
   /** Which commands this applies to: a substring or pattern of the command; omitted = all. */
@@ -302,6 +303,20 @@ export class FakeEngine implements Engine {
   async pruneDangling(): Promise<number> {
     this.record({ method: 'pruneDangling' });
     return this.opts.reclaimed ?? 0;
+  }
+
+  /** The fake keeps no containers past a call, so a run's view is this engine itself. */
+  forRun(_run: ContainerRun): Engine {
+    return this;
+  }
+
+  async containerRuns(): Promise<ContainerRun[]> {
+    return [];
+  }
+
+  async removeLeftovers(runs: readonly LeftoverRun[]): Promise<RemovedContainer[]> {
+    this.record({ method: 'removeLeftovers', runs: [...runs] });
+    return [];
   }
 }
 

@@ -16,6 +16,7 @@ import { BaseImageChecks } from '../pipeline/pull.js';
 import { KeyedLock } from '../pipeline/lock.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { executeBuild } from '../runner/execute.js';
+import { reclaimedHandler, sweepLeftovers } from '../runner/reclaimed.js';
 import { dependentsListener } from '../trigger/dependents.js';
 import { createFakeEngine } from '../engine/fake.js';
 import { recordingEngine } from '../engine/recording.js';
@@ -91,6 +92,7 @@ export function createBuildRunner(opts: {
   const baseImages = new BaseImageChecks(engine, { intervalSeconds: config.builds.pullInterval });
   const deps = { engine, git, config, pushLock: new KeyedLock(), baseImages, store, logs, events, history: store, claimer };
   const owner = `${opts.role ?? 'server'}:${config.agent.name}`;
+  const reclaimed = reclaimedHandler({ engine, logs, events, log, owner });
   let presence: AgentPresence | undefined;
   const scheduler = new Scheduler({
     store,
@@ -101,19 +103,13 @@ export function createBuildRunner(opts: {
     // Embedded, this is the only process: every started build was its previous life's.
     recover: pgSignals ? 'own' : 'all',
     signals: pgSignals ?? local,
-    run: (build, signal, lease) =>
-      executeBuild(build, fake?.record ? { ...deps, engine: recordingEngine(engine, fake.record, build.id) } : deps, signal, lease),
-    onError: (err) => log.error({ err }, 'scheduler error'),
-    onReclaimed: ({ requeued, failed }) => {
-      const note = (groupId: string, line: string): void => {
-        const w = logs.writer(groupId);
-        w.write(`${line}\n`);
-        void w.flush();
-      };
-      for (const b of requeued) note(b.groupId, `Re-queued as attempt ${b.attempt}: the process that ran it stopped responding`);
-      for (const b of failed) note(b.groupId, `FAILED: ${b.error ?? 'lost'}`);
-      log.warn(`${owner} took back ${requeued.length} build(s) (re-queued) and ${failed.length} (failed lost)`);
+    run: (build, signal, lease) => {
+      // Its containers carry the run's labels, so what a kill -9 leaves is found by whoever comes next.
+      const labelled = engine.forRun({ owner, build: build.id, attempt: lease.attempt });
+      return executeBuild(build, { ...deps, engine: fake?.record ? recordingEngine(labelled, fake.record, build.id) : labelled }, signal, lease);
     },
+    onError: (err) => log.error({ err }, 'scheduler error'),
+    onReclaimed: reclaimed.onReclaimed,
     claimer,
     canClaim: () => presence?.healthy ?? true,
   });
@@ -138,12 +134,15 @@ export function createBuildRunner(opts: {
     presence,
     async start() {
       await presence?.start();
+      // Before anything is claimed: no run of this owner is alive, so whatever it labelled is left over.
+      if (capacity !== 0) await sweepLeftovers({ engine, store, log }, owner);
       await scheduler.start();
     },
     async stop(graceMs) {
       await scheduler.stop(graceMs);
       await presence?.stop();
     },
-    notificationsSent: (ms) => Promise.race([notifications.idle(), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]),
+    notificationsSent: (ms) =>
+      Promise.race([reclaimed.idle().then(() => notifications.idle()), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]),
   };
 }

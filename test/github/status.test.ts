@@ -1,6 +1,12 @@
+import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMasker } from '../../src/config/mask.js';
 import type { BuildRecord } from '../../src/core/build.js';
 import type { Config } from '../../src/core/config.js';
+import { buildEvents } from '../../src/core/events.js';
+import { createFakeEngine } from '../../src/engine/fake.js';
+import { LogHub } from '../../src/logs/hub.js';
+import { reclaimedHandler } from '../../src/runner/reclaimed.js';
 import { createGitHubApi } from '../../src/forge/github/api.js';
 import { githubRepo } from '../../src/forge/github/repo.js';
 import { githubStatusNotifier, statusContext } from '../../src/notify/github-status.js';
@@ -113,6 +119,23 @@ describe('the GitHub status notifier', () => {
     await n.finished(b, resolved);
     await n.idle();
     expect(gh.statuses().map((r) => r.path)).toEqual([`/repos/octo/app/statuses/${resolved}`]);
+    await n.h.close();
+  });
+
+  it('a webhook build failed lost by a take-back reports failure on the commit its checkout resolved', async () => {
+    const n = await setup();
+    const logs = new LogHub(n.h.store, { mask: createMasker([]), flushMs: 1 });
+    const taken = reclaimedHandler({ engine: createFakeEngine(), logs, events: buildEvents([n.h.notifications], () => undefined), log: pino({ level: 'silent' }), owner: 'server:s' });
+    const lost = 'lost: agent a stopped responding';
+    const stored = await n.h.stored({ repo: `${gh.url}/octo/app.git`, tag: '127.0.0.1:5000/app:latest', commit: SHA, status: 'failed', error: lost });
+    // The plan had not named an image yet: its commit is only what the webhook claimed.
+    const early = await n.h.stored({ repo: `${gh.url}/octo/app.git`, tag: null, commit: 'f'.repeat(40), status: 'failed', error: lost });
+    taken.onReclaimed({ requeued: [], failed: [{ ...stored, trigger: 'webhook' }, { ...early, trigger: 'webhook' }] });
+    await taken.idle();
+    await n.idle();
+    expect(gh.statuses().map((r) => [r.path, (r.body as { state: string; description: string }).state, (r.body as { description: string }).description])).toEqual([
+      [`/repos/octo/app/statuses/${SHA}`, 'failure', `Failed: ${lost}`],
+    ]);
     await n.h.close();
   });
 

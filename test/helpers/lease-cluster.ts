@@ -37,10 +37,12 @@ export function clusterConfig(o: {
   delayMs?: number;
   record?: string;
   real?: boolean;
+  /** More top-level sections of config.yml (e.g. `notifications:`). */
+  extra?: string;
 }): string {
   const fake = o.real ? '' : `docker:\n  fake:\n    delayMs: ${o.delayMs ?? 0}\n${o.record ? `    record: ${o.record}\n` : ''}`;
   return writeConfig(
-    `database:\n  url: ${o.url}\nagent:\n  name: ${o.name}\nbuilds:\n  concurrent: ${o.concurrent}\n  leaseSeconds: ${o.leaseSeconds ?? 30}\n  allowedSchemes: [file]\n${fake}`,
+    `database:\n  url: ${o.url}\nagent:\n  name: ${o.name}\nbuilds:\n  concurrent: ${o.concurrent}\n  leaseSeconds: ${o.leaseSeconds ?? 30}\n  allowedSchemes: [file]\n${fake}${o.extra ?? ''}`,
   ).file;
 }
 
