@@ -5,7 +5,8 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
 import { makeBareRepo } from '../helpers/fixture-repo.js';
-import { clusterConfig, createDatabase, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
+import { clusterConfig, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 import { BASE } from '../helpers/pipeline.js';
 import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 
@@ -57,7 +58,7 @@ describe.skipIf(!PG)('containers left by a killed agent', () => {
   });
 
   async function cluster(): Promise<{ url: string; server: ServerProcess }> {
-    const db = await createDatabase(PG ?? '');
+    const db = await createTestDatabase(PG ?? '', 'roger_lease');
     cleanups.push(db.drop);
     const server = await startServer(clusterConfig({ url: db.url, name: `srv-${uniq()}`, concurrent: 0, leaseSeconds: 15, real: true }));
     cleanups.push(() => server.stop());
@@ -127,7 +128,7 @@ describe.skipIf(!PG)('containers left by a killed agent', () => {
   }, 300_000);
 
   it('are removed when another process on the engine starts, after a process elsewhere took the build back', async () => {
-    const db = await createDatabase(PG ?? '');
+    const db = await createTestDatabase(PG ?? '', 'roger_lease');
     cleanups.push(db.drop);
     // The server drives another engine (one that does not answer): its take-back cannot reach the containers.
     const elsewhere = `docker:\n  client:\n    socketPath: ${join(root, 'no-engine.sock')}\n`;

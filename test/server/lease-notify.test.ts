@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
 import { makeBareRepo } from '../helpers/fixture-repo.js';
-import { builds, clusterConfig, createDatabase, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
+import { builds, clusterConfig, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 import { Receiver } from '../notify/harness.js';
 
@@ -23,7 +24,7 @@ interface Attempt {
  */
 describe.skipIf(!PG)('a build failed lost by a take-back', () => {
   it('sends one failure notification, from the process whose take-back won', async () => {
-    const db = await createDatabase(PG ?? '');
+    const db = await createTestDatabase(PG ?? '', 'roger_lease');
     const root = await mkdtemp(join(tmpdir(), 'roger-lease-notify-'));
     const receiver = await new Receiver().start();
     const procs: (AgentProcess | ServerProcess)[] = [];
