@@ -13,8 +13,8 @@ export interface Commit {
 export interface CheckoutRequest {
   /** Repository URL or local path, already checked by `checkRepoUrl`. */
   url: string;
-  /** Branch or tag name, already checked by `checkRefName`. */
-  ref: string;
+  /** Branch or tag name, already checked by `checkRefName`; undefined = the remote's default branch (`master` when it names none). */
+  ref?: string;
   /** Empty directory to check out into. */
   dir: string;
   /** Token for https clones of private repositories; never put on a command line or in a URL. */
@@ -25,10 +25,18 @@ export interface CheckoutRequest {
   signal?: AbortSignal;
 }
 
+/** A checkout's commit, with what the fetch learned of the remote. */
+export interface CheckedOutCommit extends Commit {
+  /** The branch or tag checked out: the request's, or the default branch's name when it named none. */
+  ref: string;
+  /** The remote's default branch (HEAD symref), or undefined when the remote does not say. */
+  defaultBranch: string | undefined;
+}
+
 /** The Git port: everything Roger asks of git, through the git CLI. */
 export interface Git {
-  /** Fetches `ref` (branch or tag, shallow) into `dir` and checks it out; returns the commit. */
-  checkout(req: CheckoutRequest): Promise<Commit>;
+  /** Fetches `ref` (branch or tag) into `dir` and checks it out; returns the commit and the remote's default branch. */
+  checkout(req: CheckoutRequest): Promise<CheckedOutCommit>;
   /** The remote's default branch (HEAD symref), or undefined when the remote does not say. */
   defaultBranch(url: string, opts?: TokenOptions): Promise<string | undefined>;
   /** The remote's branch and tag names (`git ls-remote --heads --tags`). */

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckoutRequest, Commit, Git, RemoteRefs, TokenOptions } from '../core/git.js';
+import type { CheckedOutCommit, CheckoutRequest, Commit, Git, RemoteRefs, TokenOptions } from '../core/git.js';
 import { isRogerError } from '../core/errors.js';
 import { COMMIT_LOG_ARGS, parseCommit } from './commit.js';
 import { authHeader, gitEnv } from './env.js';
@@ -30,10 +30,10 @@ export function createGit(opts: GitOptions = {}): Git {
   const protocols = opts.allowedSchemes ?? KNOWN_SCHEMES;
   const mirrors = opts.cache ? new Mirrors(opts.cache) : undefined;
 
-  async function checkout(req: CheckoutRequest): Promise<Commit> {
+  async function checkout(req: CheckoutRequest): Promise<CheckedOutCommit> {
     // Checked again: this is the last stop before a process runs, whatever the caller did.
     checkRepoUrl(req.url, [...protocols]);
-    checkRefName(req.ref);
+    if (req.ref !== undefined) checkRefName(req.ref);
     const env = gitEnv(process.env, { protocols, url: req.url, token: req.token, tokenUser: req.tokenUser });
     const secrets = secretsOf(req.url, req.token, req.tokenUser);
     const shown = redactUrl(req.url);
@@ -45,10 +45,11 @@ export function createGit(opts: GitOptions = {}): Git {
     // A local repository is already on this disk: a mirror would only copy it.
     if (mirrors && schemeOf(req.url) !== 'file') {
       const runIn: RunIn = (cwd, args, o = {}) =>
-        runGit(binary, args, { cwd, env, log: o.quiet ? undefined : req.log, signal: req.signal, secrets, budget });
+        runGit(binary, args, { cwd, env, log: o.quiet ? undefined : req.log, signal: req.signal, secrets, budget, packetTrace: o.packetTrace });
       try {
-        await mirrors.checkout({ url: req.url, ref: req.ref, dir: req.dir, run: runIn, log: req.log, signal: req.signal });
-        return await commitOf(run);
+        // The mirror's fetch also tells where the remote's HEAD points: no ls-remote beside it.
+        const found = await mirrors.checkout({ url: req.url, ref: req.ref, dir: req.dir, run: runIn, log: req.log, signal: req.signal });
+        return { ...(await commitOf(run)), ...found };
       } catch (err) {
         if (isRogerError(err) && err.kind !== 'system') throw err;
         req.log.write(`The git cache cannot be used (${(err as Error).message}); fetching without it`);
@@ -56,11 +57,15 @@ export function createGit(opts: GitOptions = {}): Git {
         await mkdir(req.dir, { recursive: true });
       }
     }
+    // A shallow fetch of one ref cannot say where HEAD points: asked beside it, or first when it decides the ref.
+    const auth = { token: req.token, tokenUser: req.tokenUser, signal: req.signal };
+    const asking = defaultBranch(req.url, auth).catch(() => undefined);
+    const ref = req.ref ?? (await asking) ?? 'master';
     // cwd is the new repository, so no path argument and no repository above it is consulted.
     await local('init', run(['-c', 'init.defaultBranch=roger', 'init', '--quiet']));
-    await fetchRef(run, req.url, req.ref, shown);
+    await fetchRef(run, req.url, ref, shown);
     await local('checkout', run(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', 'FETCH_HEAD']));
-    return commitOf(run);
+    return { ...(await commitOf(run)), ref, defaultBranch: await asking };
   }
 
   async function commitOf(run: (args: readonly string[], capture?: boolean) => Promise<RunResult>): Promise<Commit> {

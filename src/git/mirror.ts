@@ -6,6 +6,7 @@ import { buildFailed } from '../core/errors.js';
 import type { BuildLog } from '../core/log.js';
 import { evictMirrors, treeBytes } from './evict.js';
 import { isMissingRef, knownRemoteCause, lastProblemLine, remoteFailure } from './failure.js';
+import { AdvertisedHead } from './advertised-head.js';
 import { FileLocks } from './lock.js';
 import { pruneWorktrees, readMark, writeMark } from './mirror-state.js';
 import { redactUrl } from './redact.js';
@@ -26,12 +27,13 @@ export function gitCacheOf(config: Pick<Config, 'builds' | 'paths'>): GitCacheOp
   return { dir: join(config.paths.builds, 'git-cache'), maxBytes: maxMb === null ? null : Math.round(maxMb * 1024 * 1024) };
 }
 
-/** Runs git in `cwd`; `quiet` keeps its output out of the build log. */
-export type RunIn = (cwd: string, args: readonly string[], opts?: { quiet?: boolean }) => Promise<RunResult>;
+/** Runs git in `cwd`; `quiet` keeps its output out of the build log; `packetTrace` receives git's packet trace. */
+export type RunIn = (cwd: string, args: readonly string[], opts?: { quiet?: boolean; packetTrace?: (line: string) => void }) => Promise<RunResult>;
 
 export interface MirrorCheckout {
   url: string;
-  ref: string;
+  /** Branch or tag; undefined = the remote's default branch. */
+  ref?: string;
   /** The build's empty workspace directory. */
   dir: string;
   run: RunIn;
@@ -48,6 +50,17 @@ export function mirrorPath(cacheDir: string, url: string): string {
 export function mirrorRef(kind: 'heads' | 'tags', ref: string): string {
   return `refs/roger/${kind}/${ref.replaceAll('%', '%25').replaceAll('/', '%2F')}`;
 }
+
+/** What a checkout found out about the remote. */
+export interface MirrorCheckedOut {
+  /** The branch or tag checked out: the request's, or the default branch's name. */
+  ref: string;
+  /** Where the remote's HEAD points, told by the same fetch; undefined when it does not say. */
+  defaultBranch: string | undefined;
+}
+
+/** The mirror's copy of the remote's HEAD, fetched with every ref. */
+export const HEAD_REF = 'refs/roger/HEAD';
 
 /** Something in the mirror is broken: it is rebuilt from nothing (once) rather than used. */
 class Damaged extends Error {}
@@ -71,25 +84,27 @@ export class Mirrors {
    * (no such ref, no access), canceled when stopped; any other error means the cache cannot be used
    * right now (read-only, disk full) and the caller fetches without it.
    */
-  async checkout(req: MirrorCheckout): Promise<void> {
+  async checkout(req: MirrorCheckout): Promise<MirrorCheckedOut> {
     const path = mirrorPath(this.dir, req.url);
     await mkdir(this.dir, { recursive: true });
-    await this.locks.run(
+    const done = await this.locks.run(
       `${path}.lock`,
       async () => {
         let fresh = await prepare(path, req);
+        let found: MirrorCheckedOut;
         try {
-          await use(path, req, fresh);
+          found = await use(path, req, fresh);
         } catch (err) {
           if (!(err instanceof Damaged) || fresh) throw err;
           req.log.write(`The git cache of this repository is damaged (${err.message}); rebuilding it`);
           await rm(path, { recursive: true, force: true });
           await emptyDir(req.dir);
           fresh = await prepare(path, req);
-          await use(path, req, fresh);
+          found = await use(path, req, fresh);
         }
         // Best effort: a mirror whose mark cannot be written is rebuilt next time, the checkout stands.
         await writeMark(path, { url: redactUrl(req.url), usedAt: Date.now(), bytes: await treeBytes(path) }).catch(() => undefined);
+        return found;
       },
       req.signal,
     );
@@ -98,6 +113,7 @@ export class Mirrors {
         req.log.write(`Warning: could not trim the git cache: ${(err as Error).message}`);
       });
     }
+    return done;
   }
 }
 
@@ -137,30 +153,49 @@ const MIRROR_CONFIG = (url: string): [string, string][] => [
 ];
 
 /** Fetches the ref into the mirror and checks it out into the workspace. */
-async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<void> {
-  const local = await fetchInto(path, req, fresh);
+async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<MirrorCheckedOut> {
+  const { local, ...found } = await fetchInto(path, req, fresh);
   const add = await req.run(path, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '--quiet', '--detach', '--', req.dir, local]);
   if (add.code !== 0) throw new Damaged(`git worktree add failed: ${lastProblemLine(add.stderr)}`);
   const hurt = damage(add.stderr);
   if (hurt) throw new Damaged(hurt);
+  return found;
 }
 
-/** Branch first, then tag (as `git clone --branch`); returns the mirror's ref now holding it. */
-async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Promise<string> {
-  let stderr: string[] = [];
-  for (const kind of ['heads', 'tags'] as const) {
-    const local = mirrorRef(kind, req.ref);
-    const res = await req.run(path, fetchArgs(`+refs/${kind}/${req.ref}:${local}`));
+/**
+ * Branch first, then tag (as `git clone --branch`); without a ref, the remote's HEAD (`master` when it
+ * names no branch, as before). Every fetch also takes HEAD, so the remote's answer says where HEAD
+ * points: one network round of git, not a fetch beside an ls-remote. Returns the mirror's ref now
+ * holding the commit to check out.
+ */
+async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Promise<MirrorCheckedOut & { local: string }> {
+  const attempt = async (refspecs: string[]): Promise<{ res: RunResult; head: string | undefined }> => {
+    const head = new AdvertisedHead();
+    const res = await req.run(path, fetchArgs([...refspecs, HEAD_REFSPEC]), { packetTrace: head.line });
     // git works around a pack it cannot read (it fetches again what is in it) but says so: rebuilt once, not warned about in every build.
     const hurt = damage(res.stderr);
     if (hurt && !fresh) throw new Damaged(hurt);
-    if (res.code === 0) return local;
-    stderr = res.stderr;
-    if (!isMissingRef(stderr)) break;
+    return { res, head: head.branch };
+  };
+  let ref = req.ref;
+  let failed: string[] | undefined;
+  if (ref === undefined) {
+    const { res, head } = await attempt([]);
+    if (res.code === 0 && head !== undefined) return { local: HEAD_REF, ref: head, defaultBranch: head };
+    if (res.code !== 0) failed = res.stderr;
+    ref = 'master';
   }
+  for (const kind of failed === undefined ? (['heads', 'tags'] as const) : []) {
+    const local = mirrorRef(kind, ref);
+    const { res, head } = await attempt([`+refs/${kind}/${ref}:${local}`]);
+    if (res.code === 0) return { local, ref, defaultBranch: head };
+    failed = res.stderr;
+    if (!isMissingRef(failed)) break;
+  }
+  const stderr = failed ?? [];
   const shown = redactUrl(req.url);
   // Never the mirror's older copy of a ref the remote no longer has: the push that asked for it is gone.
-  if (isMissingRef(stderr)) throw buildFailed(`no branch or tag named '${req.ref}' in ${shown} (deleted since it was pushed?)`);
+  if (isMissingRef(stderr)) throw buildFailed(`no branch or tag named '${ref}' in ${shown} (deleted since it was pushed?)`);
   if (knownRemoteCause(stderr)) throw remoteFailure(shown, stderr);
   if (!fresh && !(await connected(path, req))) throw new Damaged(lastProblemLine(stderr));
   // The mirror is sound, so the remote or the disk failed: the caller retries without the cache.
@@ -172,9 +207,15 @@ async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Pro
  * git decides it is due) in the foreground, inside the lock, not in a background process that could
  * still be working when the mirror is removed.
  */
-function fetchArgs(refspec: string): string[] {
-  return ['-c', 'gc.autoDetach=false', 'fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--', 'origin', refspec];
+function fetchArgs(refspecs: readonly string[]): string[] {
+  return ['-c', 'gc.autoDetach=false', 'fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--', 'origin', ...refspecs];
 }
+
+/**
+ * The remote's HEAD, as a pattern: a pattern that matches nothing (a remote whose HEAD names a
+ * branch not yet made) fails no fetch, where a plain `HEAD` would.
+ */
+const HEAD_REFSPEC = `+HEAD*:${HEAD_REF}*`;
 
 /** What git reports of broken objects or packs, even when it managed without them. */
 const DAMAGE = [/does not match index/i, /is far too short to be a packfile/i, /packfile .* cannot be accessed/i, /corrupt/i, /object file .* is empty/i, /inflate:/i, /bad object/i];
