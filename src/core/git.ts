@@ -37,10 +37,25 @@ export interface CheckedOutCommit extends Commit {
 export interface Git {
   /** Fetches `ref` (branch or tag) into `dir` and checks it out; returns the commit and the remote's default branch. */
   checkout(req: CheckoutRequest): Promise<CheckedOutCommit>;
+  /**
+   * Makes the commits `shas` present in the checkout at `dir` (a diff needs them): fetched into the
+   * mirror the checkout came from, under its lock, or at depth 1 into a checkout of its own. Returns
+   * git's reason for each one that cannot be fetched (a force-push pruned it).
+   */
+  fetchCommits(req: CommitsRequest): Promise<Map<string, string>>;
   /** The remote's default branch (HEAD symref), or undefined when the remote does not say. */
   defaultBranch(url: string, opts?: TokenOptions): Promise<string | undefined>;
   /** The remote's branch and tag names (`git ls-remote --heads --tags`). */
   refs(url: string, opts?: TokenOptions): Promise<RemoteRefs>;
+}
+
+export interface CommitsRequest extends TokenOptions {
+  /** The repository the checkout came from, as in CheckoutRequest. */
+  url: string;
+  /** A directory `checkout` filled. */
+  dir: string;
+  /** Full commit ids. */
+  shas: readonly string[];
 }
 
 /** A token for an https remote, as in CheckoutRequest. */

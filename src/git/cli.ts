@@ -1,12 +1,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckedOutCommit, CheckoutRequest, Commit, Git, RemoteRefs, TokenOptions } from '../core/git.js';
+import type { CheckedOutCommit, CheckoutRequest, Commit, CommitsRequest, Git, RemoteRefs, TokenOptions } from '../core/git.js';
+import { checkShas, fetchEach, missingCommits } from './commits.js';
 import { isRogerError } from '../core/errors.js';
 import { COMMIT_LOG_ARGS, parseCommit } from './commit.js';
 import { authHeader, gitEnv } from './env.js';
 import { localFailure, remoteFailure } from './failure.js';
-import { fetchRef } from './fetch.js';
+import { fetchArgs, fetchRef } from './fetch.js';
 import { redactUrl, urlPassword } from './redact.js';
 import { LogBudget, runGit, type RunResult } from './run.js';
 import { checkRefName, checkRepoUrl, KNOWN_SCHEMES, schemeOf } from './url.js';
@@ -68,6 +69,19 @@ export function createGit(opts: GitOptions = {}): Git {
     return { ...(await commitOf(run)), ref, defaultBranch: await asking };
   }
 
+  async function fetchCommits(req: CommitsRequest): Promise<Map<string, string>> {
+    checkRepoUrl(req.url, [...protocols]);
+    checkShas(req.shas);
+    const env = gitEnv(process.env, { protocols, url: req.url, token: req.token, tokenUser: req.tokenUser });
+    const secrets = secretsOf(req.url, req.token, req.tokenUser);
+    const runIn: RunIn = (cwd, args) => runGit(binary, args, { cwd, env, signal: req.signal, secrets, captureStdout: true });
+    const missing = await missingCommits((args) => runIn(req.dir, args), req.shas);
+    if (missing.length === 0) return new Map();
+    if (mirrors && (await mirrors.owns(req.dir, req.url))) return mirrors.fetchCommits({ url: req.url, shas: missing, run: runIn, signal: req.signal });
+    // A checkout of its own (no cache, a local repository, or the cache failed): nobody else uses its history.
+    return fetchEach((shas) => runIn(req.dir, fetchArgs(req.url, ...shas)), missing);
+  }
+
   async function commitOf(run: (args: readonly string[], capture?: boolean) => Promise<RunResult>): Promise<Commit> {
     const log = await local('log', run([...COMMIT_LOG_ARGS], true));
     return parseCommit(log.stdout, log.truncated);
@@ -105,7 +119,7 @@ export function createGit(opts: GitOptions = {}): Git {
     }
   }
 
-  return { checkout, defaultBranch, refs };
+  return { checkout, fetchCommits, defaultBranch, refs };
 }
 
 /** `<sha>\trefs/heads/<name>` and `<sha>\trefs/tags/<name>` lines -> the names. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import { buildFailed } from '../core/errors.js';
@@ -7,6 +7,7 @@ import type { BuildLog } from '../core/log.js';
 import { evictMirrors, treeBytes } from './evict.js';
 import { isMissingRef, knownRemoteCause, lastProblemLine, remoteFailure } from './failure.js';
 import { AdvertisedHead } from './advertised-head.js';
+import { fetchEach } from './commits.js';
 import { FileLocks } from './lock.js';
 import { pruneWorktrees, readMark, writeMark } from './mirror-state.js';
 import { redactUrl } from './redact.js';
@@ -114,6 +115,28 @@ export class Mirrors {
       });
     }
     return done;
+  }
+
+  /** Whether `dir` is a worktree this cache checked out from the mirror of `url`. */
+  async owns(dir: string, url: string): Promise<boolean> {
+    const link = await readFile(join(dir, '.git'), 'utf8').catch(() => '');
+    const gitdir = /^gitdir: (.*)$/m.exec(link)?.[1];
+    return gitdir !== undefined && gitdir.startsWith(`${mirrorPath(this.dir, url)}/worktrees/`);
+  }
+
+  /**
+   * Fetches commits by id into the mirror of `req.url`, under its lock and with its full history (never
+   * shallow: a shallow mirror would cut the history every later fetch and diff relies on). Nothing
+   * points at them: they are there for a diff, and git's gc keeps unreachable objects for weeks.
+   * Returns git's reason for each one that cannot be fetched.
+   */
+  async fetchCommits(req: { url: string; shas: readonly string[]; run: RunIn; signal?: AbortSignal }): Promise<Map<string, string>> {
+    const path = mirrorPath(this.dir, req.url);
+    return this.locks.run(
+      `${path}.lock`,
+      async () => fetchEach((shas) => req.run(path, fetchArgs(shas), { quiet: true }), req.shas),
+      req.signal,
+    );
   }
 }
 
