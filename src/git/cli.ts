@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CheckedOutCommit, CheckoutRequest, Commit, CommitsRequest, Git, RemoteRefs, TokenOptions } from '../core/git.js';
 import { checkShas, fetchEach, missingCommits } from './commits.js';
 import { isRogerError } from '../core/errors.js';
-import { COMMIT_LOG_ARGS, parseCommit } from './commit.js';
+import { commitLogArgs, parseCommit } from './commit.js';
 import { authHeader, gitEnv } from './env.js';
 import { localFailure, remoteFailure } from './failure.js';
 import { fetchArgs, fetchRef } from './fetch.js';
@@ -46,11 +46,11 @@ export function createGit(opts: GitOptions = {}): Git {
     // A local repository is already on this disk: a mirror would only copy it.
     if (mirrors && schemeOf(req.url) !== 'file') {
       const runIn: RunIn = (cwd, args, o = {}) =>
-        runGit(binary, args, { cwd, env, log: o.quiet ? undefined : req.log, signal: req.signal, secrets, budget, packetTrace: o.packetTrace });
+        runGit(binary, args, { cwd, env, log: o.quiet ? undefined : req.log, signal: req.signal, secrets, budget, captureStdout: o.capture, packetTrace: o.packetTrace });
       try {
         // The mirror's fetch also tells where the remote's HEAD points: no ls-remote beside it.
-        const found = await mirrors.checkout({ url: req.url, ref: req.ref, dir: req.dir, run: runIn, log: req.log, signal: req.signal });
-        return { ...(await commitOf(run)), ...found };
+        const { commit, ...found } = await mirrors.checkout({ url: req.url, ref: req.ref, dir: req.dir, run: runIn, log: req.log, signal: req.signal });
+        return { ...commit, ...found };
       } catch (err) {
         if (isRogerError(err) && err.kind !== 'system') throw err;
         req.log.write(`The git cache cannot be used (${(err as Error).message}); fetching without it`);
@@ -83,7 +83,7 @@ export function createGit(opts: GitOptions = {}): Git {
   }
 
   async function commitOf(run: (args: readonly string[], capture?: boolean) => Promise<RunResult>): Promise<Commit> {
-    const log = await local('log', run([...COMMIT_LOG_ARGS], true));
+    const log = await local('log', run(commitLogArgs(), true));
     return parseCommit(log.stdout, log.truncated);
   }
 

@@ -3,7 +3,9 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import { buildFailed } from '../core/errors.js';
+import type { Commit } from '../core/git.js';
 import type { BuildLog } from '../core/log.js';
+import { commitLogArgs, parseCommit } from './commit.js';
 import { evictMirrors, treeBytes } from './evict.js';
 import { isMissingRef, knownRemoteCause, lastProblemLine, remoteFailure } from './failure.js';
 import { AdvertisedHead } from './advertised-head.js';
@@ -28,8 +30,12 @@ export function gitCacheOf(config: Pick<Config, 'builds' | 'paths'>): GitCacheOp
   return { dir: join(config.paths.builds, 'git-cache'), maxBytes: maxMb === null ? null : Math.round(maxMb * 1024 * 1024) };
 }
 
-/** Runs git in `cwd`; `quiet` keeps its output out of the build log; `packetTrace` receives git's packet trace. */
-export type RunIn = (cwd: string, args: readonly string[], opts?: { quiet?: boolean; packetTrace?: (line: string) => void }) => Promise<RunResult>;
+/** Runs git in `cwd`; `quiet` keeps its output out of the build log, `capture` returns stdout, `packetTrace` receives git's packet trace. */
+export type RunIn = (
+  cwd: string,
+  args: readonly string[],
+  opts?: { quiet?: boolean; capture?: boolean; packetTrace?: (line: string) => void },
+) => Promise<RunResult>;
 
 export interface MirrorCheckout {
   url: string;
@@ -54,6 +60,8 @@ export function mirrorRef(kind: 'heads' | 'tags', ref: string): string {
 
 /** What a checkout found out about the remote. */
 export interface MirrorCheckedOut {
+  /** The commit checked out. */
+  commit: Commit;
   /** The branch or tag checked out: the request's, or the default branch's name. */
   ref: string;
   /** Where the remote's HEAD points, told by the same fetch; undefined when it does not say. */
@@ -92,7 +100,7 @@ export class Mirrors {
       `${path}.lock`,
       async () => {
         let fresh = await prepare(path, req);
-        let found: MirrorCheckedOut;
+        let found: MirrorCheckedOut & { bytes: number };
         try {
           found = await use(path, req, fresh);
         } catch (err) {
@@ -103,9 +111,10 @@ export class Mirrors {
           fresh = await prepare(path, req);
           found = await use(path, req, fresh);
         }
+        const { bytes, ...checkedOut } = found;
         // Best effort: a mirror whose mark cannot be written is rebuilt next time, the checkout stands.
-        await writeMark(path, { url: redactUrl(req.url), usedAt: Date.now(), bytes: await treeBytes(path) }).catch(() => undefined);
-        return found;
+        await writeMark(path, { url: redactUrl(req.url), usedAt: Date.now(), bytes }).catch(() => undefined);
+        return checkedOut;
       },
       req.signal,
     );
@@ -175,14 +184,27 @@ const MIRROR_CONFIG = (url: string): [string, string][] => [
   ['extensions.partialClone', 'origin'],
 ];
 
-/** Fetches the ref into the mirror and checks it out into the workspace. */
-async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<MirrorCheckedOut> {
+/**
+ * Fetches the ref into the mirror and checks it out into the workspace. The commit is read from the
+ * mirror, git's housekeeping (`gc --auto`, which the fetch would run after itself) runs and the mirror
+ * is measured while the worktree is written: three local processes at once, not one after another. Readers are safe
+ * from a repack under them, and a worktree being added is locked against pruning by git itself.
+ */
+async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<MirrorCheckedOut & { bytes: number }> {
   const { local, ...found } = await fetchInto(path, req, fresh);
-  const add = await req.run(path, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '--quiet', '--detach', '--', req.dir, local]);
+  const [add, log, , bytes] = await Promise.all([
+    req.run(path, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '--quiet', '--detach', '--', req.dir, local]),
+    req.run(path, commitLogArgs(local), { quiet: true, capture: true }),
+    // Its outcome changes nothing for this build: a mirror gc could not tidy still serves it.
+    req.run(path, ['-c', 'gc.autoDetach=false', 'maintenance', 'run', '--auto', '--quiet'], { quiet: true }),
+    // The mirror's size for the mark, measured meanwhile: what eviction weighs, give or take a repack.
+    treeBytes(path),
+  ]);
   if (add.code !== 0) throw new Damaged(`git worktree add failed: ${lastProblemLine(add.stderr)}`);
-  const hurt = damage(add.stderr);
+  const hurt = damage(add.stderr) ?? damage(log.stderr);
   if (hurt) throw new Damaged(hurt);
-  return found;
+  if (log.code !== 0) throw new Damaged(`git log failed: ${lastProblemLine(log.stderr)}`);
+  return { ...found, commit: parseCommit(log.stdout, log.truncated), bytes };
 }
 
 /**
@@ -191,7 +213,7 @@ async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<M
  * points: one network round of git, not a fetch beside an ls-remote. Returns the mirror's ref now
  * holding the commit to check out.
  */
-async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Promise<MirrorCheckedOut & { local: string }> {
+async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Promise<Omit<MirrorCheckedOut, 'commit'> & { local: string }> {
   const attempt = async (refspecs: string[]): Promise<{ res: RunResult; head: string | undefined }> => {
     const head = new AdvertisedHead();
     const res = await req.run(path, fetchArgs([...refspecs, HEAD_REFSPEC]), { packetTrace: head.line });
@@ -226,12 +248,13 @@ async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Pro
 }
 
 /**
- * `--no-write-fetch-head`: nothing about the fetch is written but objects and the ref. gc runs (when
- * git decides it is due) in the foreground, inside the lock, not in a background process that could
- * still be working when the mirror is removed.
+ * `--no-write-fetch-head`: nothing about the fetch is written but objects and the ref.
+ * `--no-auto-maintenance`: `use` runs it beside the checkout; it runs (when git decides it is due) in
+ * the foreground, inside the lock, never in a background process that could still be working when the
+ * mirror is removed.
  */
 function fetchArgs(refspecs: readonly string[]): string[] {
-  return ['-c', 'gc.autoDetach=false', 'fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--', 'origin', ...refspecs];
+  return ['-c', 'gc.autoDetach=false', 'fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--no-auto-maintenance', '--', 'origin', ...refspecs];
 }
 
 /**

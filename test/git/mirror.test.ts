@@ -230,6 +230,21 @@ describe('mirror cache', () => {
     expect(server.requests.slice(again).filter((r) => r.command === 'ls-refs')).toHaveLength(1);
   });
 
+  it('still tidies the mirror (git\'s gc --auto) now that it runs beside the checkout, not after the fetch', async () => {
+    const repo = await newRepo();
+    const { git: g, cacheDir } = cached();
+    await g.checkout({ url: repo.url, ref: 'master', dir: workspace(), log: collect() });
+    const mirror = mirrorPath(cacheDir, repo.url);
+    // Due as soon as there are two packs: every fetch adds one.
+    await git(mirror, ['config', 'gc.autoPackLimit', '2']);
+    const packs = async () => (await readdir(join(mirror, 'objects', 'pack'))).filter((f) => f.endsWith('.pack')).length;
+    for (let i = 0; i < 3; i++) {
+      const next = await commitFiles(repo.dir, { [`n${i}.txt`]: `${i}\n` }, { message: `next ${i}` });
+      expect((await g.checkout({ url: repo.url, ref: 'master', dir: workspace(), log: collect() })).sha).toBe(next.sha);
+      expect(await packs()).toBeLessThanOrEqual(2);
+    }
+  });
+
   it('checks out master when the remote HEAD names no branch that exists, and says it knows no default', async () => {
     const repo = await newRepo();
     await git(repo.dir, ['symbolic-ref', 'HEAD', 'refs/heads/gone']);
