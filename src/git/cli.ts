@@ -1,12 +1,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckoutRequest, Commit, Git, RemoteRefs, TokenOptions } from '../core/git.js';
+import type { CheckedOutCommit, CheckoutRequest, Commit, CommitsRequest, Git, RemoteRefs, TokenOptions } from '../core/git.js';
 import { isRogerError } from '../core/errors.js';
-import { COMMIT_LOG_ARGS, parseCommit } from './commit.js';
+import { commitLogArgs, parseCommit } from './commit.js';
+import { checkShas, fetchEach, missingCommits } from './commits.js';
 import { authHeader, gitEnv } from './env.js';
 import { localFailure, remoteFailure } from './failure.js';
-import { fetchRef } from './fetch.js';
+import { fetchArgs, fetchRef } from './fetch.js';
 import { redactUrl, urlPassword } from './redact.js';
 import { LogBudget, runGit, type RunResult } from './run.js';
 import { checkRefName, checkRepoUrl, KNOWN_SCHEMES, schemeOf } from './url.js';
@@ -30,10 +31,10 @@ export function createGit(opts: GitOptions = {}): Git {
   const protocols = opts.allowedSchemes ?? KNOWN_SCHEMES;
   const mirrors = opts.cache ? new Mirrors(opts.cache) : undefined;
 
-  async function checkout(req: CheckoutRequest): Promise<Commit> {
+  async function checkout(req: CheckoutRequest): Promise<CheckedOutCommit> {
     // Checked again: this is the last stop before a process runs, whatever the caller did.
     checkRepoUrl(req.url, [...protocols]);
-    checkRefName(req.ref);
+    if (req.ref !== undefined) checkRefName(req.ref);
     const env = gitEnv(process.env, { protocols, url: req.url, token: req.token, tokenUser: req.tokenUser });
     const secrets = secretsOf(req.url, req.token, req.tokenUser);
     const shown = redactUrl(req.url);
@@ -45,10 +46,11 @@ export function createGit(opts: GitOptions = {}): Git {
     // A local repository is already on this disk: a mirror would only copy it.
     if (mirrors && schemeOf(req.url) !== 'file') {
       const runIn: RunIn = (cwd, args, o = {}) =>
-        runGit(binary, args, { cwd, env, log: o.quiet ? undefined : req.log, signal: req.signal, secrets, budget });
+        runGit(binary, args, { cwd, env, log: o.quiet ? undefined : req.log, signal: req.signal, secrets, budget, captureStdout: o.capture, packetTrace: o.packetTrace });
       try {
-        await mirrors.checkout({ url: req.url, ref: req.ref, dir: req.dir, run: runIn, log: req.log, signal: req.signal });
-        return await commitOf(run);
+        // The mirror's fetch also tells where the remote's HEAD points: no ls-remote beside it.
+        const { commit, ...found } = await mirrors.checkout({ url: req.url, ref: req.ref, dir: req.dir, run: runIn, log: req.log, signal: req.signal });
+        return { ...commit, ...found };
       } catch (err) {
         if (isRogerError(err) && err.kind !== 'system') throw err;
         req.log.write(`The git cache cannot be used (${(err as Error).message}); fetching without it`);
@@ -56,15 +58,32 @@ export function createGit(opts: GitOptions = {}): Git {
         await mkdir(req.dir, { recursive: true });
       }
     }
+    // A shallow fetch of one ref cannot say where HEAD points: asked beside it, or first when it decides the ref.
+    const auth = { token: req.token, tokenUser: req.tokenUser, signal: req.signal };
+    const asking = defaultBranch(req.url, auth).catch(() => undefined);
+    const ref = req.ref ?? (await asking) ?? 'master';
     // cwd is the new repository, so no path argument and no repository above it is consulted.
     await local('init', run(['-c', 'init.defaultBranch=roger', 'init', '--quiet']));
-    await fetchRef(run, req.url, req.ref, shown);
+    await fetchRef(run, req.url, ref, shown);
     await local('checkout', run(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', 'FETCH_HEAD']));
-    return commitOf(run);
+    return { ...(await commitOf(run)), ref, defaultBranch: await asking };
+  }
+
+  async function fetchCommits(req: CommitsRequest): Promise<Map<string, string>> {
+    checkRepoUrl(req.url, [...protocols]);
+    checkShas(req.shas);
+    const env = gitEnv(process.env, { protocols, url: req.url, token: req.token, tokenUser: req.tokenUser });
+    const secrets = secretsOf(req.url, req.token, req.tokenUser);
+    const runIn: RunIn = (cwd, args) => runGit(binary, args, { cwd, env, signal: req.signal, secrets, captureStdout: true });
+    const missing = await missingCommits((args) => runIn(req.dir, args), req.shas);
+    if (missing.length === 0) return new Map();
+    if (mirrors && (await mirrors.owns(req.dir, req.url))) return mirrors.fetchCommits({ url: req.url, shas: missing, run: runIn, signal: req.signal });
+    // A checkout of its own (no cache, a local repository, or the cache failed): nobody else uses its history.
+    return fetchEach((shas) => runIn(req.dir, fetchArgs(req.url, ...shas)), missing);
   }
 
   async function commitOf(run: (args: readonly string[], capture?: boolean) => Promise<RunResult>): Promise<Commit> {
-    const log = await local('log', run([...COMMIT_LOG_ARGS], true));
+    const log = await local('log', run(commitLogArgs(), true));
     return parseCommit(log.stdout, log.truncated);
   }
 
@@ -100,7 +119,7 @@ export function createGit(opts: GitOptions = {}): Git {
     }
   }
 
-  return { checkout, defaultBranch, refs };
+  return { checkout, fetchCommits, defaultBranch, refs };
 }
 
 /** `<sha>\trefs/heads/<name>` and `<sha>\trefs/tags/<name>` lines -> the names. */

@@ -1,22 +1,24 @@
 import type { Commit } from '../core/git.js';
 import { buildFailed, systemError } from '../core/errors.js';
 
-/** `git log` arguments producing what `parseCommit` reads: NUL-separated, since messages hold anything else. */
-export const COMMIT_LOG_ARGS = [
-  'log',
-  '-1',
-  // A repository's .mailmap is user content; the commit is reported as recorded.
-  '--no-use-mailmap',
-  '--format=%H%x00%an <%ae>%x00%ad%x00%B',
-  'HEAD',
-] as const;
+/** `git log` arguments producing what `parseCommit` reads of `rev`: NUL-separated, since messages hold anything else. */
+export function commitLogArgs(rev = 'HEAD'): string[] {
+  return [
+    'log',
+    '-1',
+    // A repository's .mailmap is user content; the commit is reported as recorded.
+    '--no-use-mailmap',
+    '--format=%H%x00%an <%ae>%x00%ad%x00%B',
+    rev,
+  ];
+}
 
 /** Kept of a commit message (the log, rev.txt); the rest of a giant one is dropped. */
 export const MAX_MESSAGE = 64 * 1024;
 /** Kept of `Name <email>`: it is stored with the build and shown everywhere. */
 const MAX_AUTHOR = 1024;
 
-/** Reads `git log` output made with COMMIT_LOG_ARGS; `truncated` says git wrote more than was read. */
+/** Reads `git log` output made with commitLogArgs; `truncated` says git wrote more than was read. */
 export function parseCommit(stdout: string, truncated = false): Commit {
   const [sha, author, date, ...rest] = stdout.split('\0');
   if (sha === undefined || !/^[0-9a-f]{40,64}$/.test(sha) || author === undefined || date === undefined) {

@@ -3,11 +3,11 @@ import { buildFailed } from '../core/errors.js';
 import { isMissingRef, remoteFailure } from './failure.js';
 
 /**
- * Arguments for a shallow fetch of one remote ref into FETCH_HEAD. `--` keeps a URL or refspec that
+ * Arguments for a shallow fetch of remote refs (or commit ids) into FETCH_HEAD. `--` keeps a URL or refspec that
  * starts with '-' from being read as an option (`--upload-pack=...`), even if validation were skipped.
  */
-export function fetchArgs(url: string, refspec: string): string[] {
-  return ['fetch', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--', url, refspec];
+export function fetchArgs(url: string, ...refspecs: string[]): string[] {
+  return ['fetch', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--', url, ...refspecs];
 }
 
 /**

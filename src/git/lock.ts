@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { RogerError } from '../core/errors.js';
+import { KeyedLock } from '../pipeline/lock.js';
 
 /** The lock file's content: who holds it. */
 interface Holder {
@@ -21,16 +22,17 @@ const POLL_MAX_MS = 250;
 
 /**
  * Locks over files shared by processes (a server and agents on one host share paths.builds): an
- * in-process queue per path, then a lock file created exclusively and naming its holder. A lock whose
- * holder is gone (same host, pid no longer running: a kill -9) is taken over at once; one of another
- * host is taken over once its holder stopped refreshing it.
+ * in-process queue per path (a KeyedLock), then a lock file created exclusively and naming its holder.
+ * A lock whose holder is gone (same host, pid no longer running: a kill -9) is taken over at once; one
+ * of another host is taken over once its holder stopped refreshing it.
  */
 export class FileLocks {
-  private readonly tails = new Map<string, Promise<void>>();
+  /** One task per path at a time within this process: only its turn touches the lock file. */
+  private readonly queue = new KeyedLock();
 
   /** Runs `task` while holding the lock at `path`, waiting for it as long as it takes (or until `signal`). */
   async run<T>(path: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.queued(path, async () => {
+    return this.queue.run(path, async () => {
       for (let wait = POLL_MIN_MS; !(await tryAcquire(path)); wait = Math.min(wait * 2, POLL_MAX_MS)) {
         if (signal?.aborted) throw canceled();
         await sleep(wait);
@@ -41,22 +43,8 @@ export class FileLocks {
 
   /** Runs `task` only if the lock is free right now; undefined when someone holds it. */
   async tryRun<T>(path: string, task: () => Promise<T>): Promise<{ value: T } | undefined> {
-    if (this.tails.has(path)) return undefined;
-    return this.queued(path, async () => ((await tryAcquire(path)) ? { value: await holding(path, task) } : undefined));
-  }
-
-  private async queued<T>(path: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(path) ?? Promise.resolve();
-    let release = (): void => undefined;
-    const tail = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
-    this.tails.set(path, tail);
-    await previous;
-    try {
-      return await task();
-    } finally {
-      release();
-      if (this.tails.get(path) === tail) this.tails.delete(path);
-    }
+    if (this.queue.busy(path)) return undefined;
+    return this.queue.run(path, async () => ((await tryAcquire(path)) ? { value: await holding(path, task) } : undefined));
   }
 }
 

@@ -18,11 +18,14 @@ export interface MirrorMark {
  */
 export async function pruneWorktrees(path: string): Promise<void> {
   const root = join(path, 'worktrees');
-  for (const name of await readdir(root).catch(() => [])) {
-    if (await exists(join(root, name, 'locked'))) continue;
-    const gitdir = (await readFile(join(root, name, 'gitdir'), 'utf8').catch(() => '')).trim();
-    if (gitdir === '' || !(await exists(gitdir))) await rm(join(root, name), { recursive: true, force: true });
-  }
+  // All at once: this runs before every checkout, inside the mirror's lock.
+  await Promise.all(
+    (await readdir(root).catch(() => [])).map(async (name) => {
+      if (await exists(join(root, name, 'locked'))) return;
+      const gitdir = (await readFile(join(root, name, 'gitdir'), 'utf8').catch(() => '')).trim();
+      if (gitdir === '' || !(await exists(gitdir))) await rm(join(root, name), { recursive: true, force: true });
+    }),
+  );
 }
 
 /** Whether a workspace still checked out from this mirror exists (a running build uses it). */

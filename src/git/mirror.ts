@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import { buildFailed } from '../core/errors.js';
+import type { Commit } from '../core/git.js';
 import type { BuildLog } from '../core/log.js';
+import { commitLogArgs, parseCommit } from './commit.js';
 import { evictMirrors, treeBytes } from './evict.js';
 import { isMissingRef, knownRemoteCause, lastProblemLine, remoteFailure } from './failure.js';
+import { AdvertisedHead } from './advertised-head.js';
+import { fetchEach } from './commits.js';
 import { FileLocks } from './lock.js';
 import { pruneWorktrees, readMark, writeMark } from './mirror-state.js';
 import { redactUrl } from './redact.js';
@@ -26,12 +30,17 @@ export function gitCacheOf(config: Pick<Config, 'builds' | 'paths'>): GitCacheOp
   return { dir: join(config.paths.builds, 'git-cache'), maxBytes: maxMb === null ? null : Math.round(maxMb * 1024 * 1024) };
 }
 
-/** Runs git in `cwd`; `quiet` keeps its output out of the build log. */
-export type RunIn = (cwd: string, args: readonly string[], opts?: { quiet?: boolean }) => Promise<RunResult>;
+/** Runs git in `cwd`; `quiet` keeps its output out of the build log, `capture` returns stdout, `packetTrace` receives git's packet trace. */
+export type RunIn = (
+  cwd: string,
+  args: readonly string[],
+  opts?: { quiet?: boolean; capture?: boolean; packetTrace?: (line: string) => void },
+) => Promise<RunResult>;
 
 export interface MirrorCheckout {
   url: string;
-  ref: string;
+  /** Branch or tag; undefined = the remote's default branch. */
+  ref?: string;
   /** The build's empty workspace directory. */
   dir: string;
   run: RunIn;
@@ -48,6 +57,19 @@ export function mirrorPath(cacheDir: string, url: string): string {
 export function mirrorRef(kind: 'heads' | 'tags', ref: string): string {
   return `refs/roger/${kind}/${ref.replaceAll('%', '%25').replaceAll('/', '%2F')}`;
 }
+
+/** What a checkout found out about the remote. */
+export interface MirrorCheckedOut {
+  /** The commit checked out. */
+  commit: Commit;
+  /** The branch or tag checked out: the request's, or the default branch's name. */
+  ref: string;
+  /** Where the remote's HEAD points, told by the same fetch; undefined when it does not say. */
+  defaultBranch: string | undefined;
+}
+
+/** The mirror's copy of the remote's HEAD, fetched with every ref. */
+export const HEAD_REF = 'refs/roger/HEAD';
 
 /** Something in the mirror is broken: it is rebuilt from nothing (once) rather than used. */
 class Damaged extends Error {}
@@ -71,25 +93,28 @@ export class Mirrors {
    * (no such ref, no access), canceled when stopped; any other error means the cache cannot be used
    * right now (read-only, disk full) and the caller fetches without it.
    */
-  async checkout(req: MirrorCheckout): Promise<void> {
+  async checkout(req: MirrorCheckout): Promise<MirrorCheckedOut> {
     const path = mirrorPath(this.dir, req.url);
     await mkdir(this.dir, { recursive: true });
-    await this.locks.run(
+    const done = await this.locks.run(
       `${path}.lock`,
       async () => {
         let fresh = await prepare(path, req);
+        let found: MirrorCheckedOut & { bytes: number };
         try {
-          await use(path, req, fresh);
+          found = await use(path, req, fresh);
         } catch (err) {
           if (!(err instanceof Damaged) || fresh) throw err;
           req.log.write(`The git cache of this repository is damaged (${err.message}); rebuilding it`);
           await rm(path, { recursive: true, force: true });
           await emptyDir(req.dir);
           fresh = await prepare(path, req);
-          await use(path, req, fresh);
+          found = await use(path, req, fresh);
         }
+        const { bytes, ...checkedOut } = found;
         // Best effort: a mirror whose mark cannot be written is rebuilt next time, the checkout stands.
-        await writeMark(path, { url: redactUrl(req.url), usedAt: Date.now(), bytes: await treeBytes(path) }).catch(() => undefined);
+        await writeMark(path, { url: redactUrl(req.url), usedAt: Date.now(), bytes }).catch(() => undefined);
+        return checkedOut;
       },
       req.signal,
     );
@@ -98,6 +123,29 @@ export class Mirrors {
         req.log.write(`Warning: could not trim the git cache: ${(err as Error).message}`);
       });
     }
+    return done;
+  }
+
+  /** Whether `dir` is a worktree this cache checked out from the mirror of `url`. */
+  async owns(dir: string, url: string): Promise<boolean> {
+    const link = await readFile(join(dir, '.git'), 'utf8').catch(() => '');
+    const gitdir = /^gitdir: (.*)$/m.exec(link)?.[1];
+    return gitdir !== undefined && gitdir.startsWith(`${mirrorPath(this.dir, url)}/worktrees/`);
+  }
+
+  /**
+   * Fetches commits by id into the mirror of `req.url`, under its lock and with its full history (never
+   * shallow: a shallow mirror would cut the history every later fetch and diff relies on). Nothing
+   * points at them: they are there for a diff, and git's gc keeps unreachable objects for weeks.
+   * Returns git's reason for each one that cannot be fetched.
+   */
+  async fetchCommits(req: { url: string; shas: readonly string[]; run: RunIn; signal?: AbortSignal }): Promise<Map<string, string>> {
+    const path = mirrorPath(this.dir, req.url);
+    return this.locks.run(
+      `${path}.lock`,
+      async () => fetchEach((shas) => req.run(path, fetchArgs(shas), { quiet: true }), req.shas),
+      req.signal,
+    );
   }
 }
 
@@ -136,31 +184,63 @@ const MIRROR_CONFIG = (url: string): [string, string][] => [
   ['extensions.partialClone', 'origin'],
 ];
 
-/** Fetches the ref into the mirror and checks it out into the workspace. */
-async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<void> {
-  const local = await fetchInto(path, req, fresh);
-  const add = await req.run(path, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '--quiet', '--detach', '--', req.dir, local]);
+/**
+ * Fetches the ref into the mirror and checks it out into the workspace. The commit is read from the
+ * mirror, git's housekeeping (`gc --auto`, which the fetch would run after itself) runs and the mirror
+ * is measured while the worktree is written: three local processes at once, not one after another. Readers are safe
+ * from a repack under them, and a worktree being added is locked against pruning by git itself.
+ */
+async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<MirrorCheckedOut & { bytes: number }> {
+  const { local, ...found } = await fetchInto(path, req, fresh);
+  const [add, log, , bytes] = await Promise.all([
+    req.run(path, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '--quiet', '--detach', '--', req.dir, local]),
+    req.run(path, commitLogArgs(local), { quiet: true, capture: true }),
+    // Its outcome changes nothing for this build: a mirror gc could not tidy still serves it.
+    req.run(path, ['-c', 'gc.autoDetach=false', 'maintenance', 'run', '--auto', '--quiet'], { quiet: true }),
+    // The mirror's size for the mark, measured meanwhile: what eviction weighs, give or take a repack.
+    treeBytes(path),
+  ]);
   if (add.code !== 0) throw new Damaged(`git worktree add failed: ${lastProblemLine(add.stderr)}`);
-  const hurt = damage(add.stderr);
+  const hurt = damage(add.stderr) ?? damage(log.stderr);
   if (hurt) throw new Damaged(hurt);
+  if (log.code !== 0) throw new Damaged(`git log failed: ${lastProblemLine(log.stderr)}`);
+  return { ...found, commit: parseCommit(log.stdout, log.truncated), bytes };
 }
 
-/** Branch first, then tag (as `git clone --branch`); returns the mirror's ref now holding it. */
-async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Promise<string> {
-  let stderr: string[] = [];
-  for (const kind of ['heads', 'tags'] as const) {
-    const local = mirrorRef(kind, req.ref);
-    const res = await req.run(path, fetchArgs(`+refs/${kind}/${req.ref}:${local}`));
+/**
+ * Branch first, then tag (as `git clone --branch`); without a ref, the remote's HEAD (`master` when it
+ * names no branch, as before). Every fetch also takes HEAD, so the remote's answer says where HEAD
+ * points: one network round of git, not a fetch beside an ls-remote. Returns the mirror's ref now
+ * holding the commit to check out.
+ */
+async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Promise<Omit<MirrorCheckedOut, 'commit'> & { local: string }> {
+  const attempt = async (refspecs: string[]): Promise<{ res: RunResult; head: string | undefined }> => {
+    const head = new AdvertisedHead();
+    const res = await req.run(path, fetchArgs([...refspecs, HEAD_REFSPEC]), { packetTrace: head.line });
     // git works around a pack it cannot read (it fetches again what is in it) but says so: rebuilt once, not warned about in every build.
     const hurt = damage(res.stderr);
     if (hurt && !fresh) throw new Damaged(hurt);
-    if (res.code === 0) return local;
-    stderr = res.stderr;
-    if (!isMissingRef(stderr)) break;
+    return { res, head: head.branch };
+  };
+  let ref = req.ref;
+  let failed: string[] | undefined;
+  if (ref === undefined) {
+    const { res, head } = await attempt([]);
+    if (res.code === 0 && head !== undefined) return { local: HEAD_REF, ref: head, defaultBranch: head };
+    if (res.code !== 0) failed = res.stderr;
+    ref = 'master';
   }
+  for (const kind of failed === undefined ? (['heads', 'tags'] as const) : []) {
+    const local = mirrorRef(kind, ref);
+    const { res, head } = await attempt([`+refs/${kind}/${ref}:${local}`]);
+    if (res.code === 0) return { local, ref, defaultBranch: head };
+    failed = res.stderr;
+    if (!isMissingRef(failed)) break;
+  }
+  const stderr = failed ?? [];
   const shown = redactUrl(req.url);
   // Never the mirror's older copy of a ref the remote no longer has: the push that asked for it is gone.
-  if (isMissingRef(stderr)) throw buildFailed(`no branch or tag named '${req.ref}' in ${shown} (deleted since it was pushed?)`);
+  if (isMissingRef(stderr)) throw buildFailed(`no branch or tag named '${ref}' in ${shown} (deleted since it was pushed?)`);
   if (knownRemoteCause(stderr)) throw remoteFailure(shown, stderr);
   if (!fresh && !(await connected(path, req))) throw new Damaged(lastProblemLine(stderr));
   // The mirror is sound, so the remote or the disk failed: the caller retries without the cache.
@@ -168,13 +248,20 @@ async function fetchInto(path: string, req: MirrorCheckout, fresh: boolean): Pro
 }
 
 /**
- * `--no-write-fetch-head`: nothing about the fetch is written but objects and the ref. gc runs (when
- * git decides it is due) in the foreground, inside the lock, not in a background process that could
- * still be working when the mirror is removed.
+ * `--no-write-fetch-head`: nothing about the fetch is written but objects and the ref.
+ * `--no-auto-maintenance`: `use` runs it beside the checkout; it runs (when git decides it is due) in
+ * the foreground, inside the lock, never in a background process that could still be working when the
+ * mirror is removed.
  */
-function fetchArgs(refspec: string): string[] {
-  return ['-c', 'gc.autoDetach=false', 'fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--', 'origin', refspec];
+function fetchArgs(refspecs: readonly string[]): string[] {
+  return ['-c', 'gc.autoDetach=false', 'fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--no-auto-maintenance', '--', 'origin', ...refspecs];
 }
+
+/**
+ * The remote's HEAD, as a pattern: a pattern that matches nothing (a remote whose HEAD names a
+ * branch not yet made) fails no fetch, where a plain `HEAD` would.
+ */
+const HEAD_REFSPEC = `+HEAD*:${HEAD_REF}*`;
 
 /** What git reports of broken objects or packs, even when it managed without them. */
 const DAMAGE = [/does not match index/i, /is far too short to be a packfile/i, /packfile .* cannot be accessed/i, /corrupt/i, /object file .* is empty/i, /inflate:/i, /bad object/i];

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { BuildLog } from '../core/log.js';
 import { RogerError, systemError } from '../core/errors.js';
@@ -9,6 +10,8 @@ import { mask } from './redact.js';
 const KILL_GRACE_MS = 5_000;
 /** Captured stdout beyond this is read and dropped: a commit message, for one, can be any size. */
 export const MAX_CAPTURE = 1024 * 1024;
+/** The descriptor git writes its packet trace to (GIT_TRACE_PACKET takes 2-9 as a descriptor). */
+const TRACE_FD = 3;
 /** stderr lines kept for error messages; the last ones say what went wrong. */
 const KEPT_STDERR_LINES = 100;
 
@@ -50,6 +53,11 @@ export interface RunOptions {
   captureStdout?: boolean;
   /** Charged for every logged line. */
   budget?: LogBudget;
+  /**
+   * Receives git's packet trace (GIT_TRACE_PACKET), line by line, through a pipe of its own: what
+   * the remote advertised, which no porcelain prints (the HEAD symref a fetch was told). Never logged.
+   */
+  packetTrace?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -71,7 +79,11 @@ export function runGit(binary: string, args: readonly string[], opts: RunOptions
   return new Promise((resolve, reject) => {
     // Its own process group, so cancelling also stops what git started (git-remote-https, ssh),
     // which would otherwise hold the pipes open and keep talking to a remote that may never answer.
-    const child = spawn(binary, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // fd 3 is inherited by what git starts (git-remote-https), which traces the advertisement too.
+    const traced = opts.packetTrace !== undefined;
+    const env = traced ? { ...opts.env, GIT_TRACE_PACKET: String(TRACE_FD) } : opts.env;
+    const child = spawn(binary, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe', traced ? 'pipe' : 'ignore'], detached: true });
+    const [out, err] = [piped(child.stdout), piped(child.stderr)];
     const stderr: string[] = [];
     let stdout = '';
     let truncated = false;
@@ -88,7 +100,7 @@ export function runGit(binary: string, args: readonly string[], opts: RunOptions
     const outLines = lineSplitter(emit);
     // Bytes, decoded only while they are kept: the rest of a huge output is counted and dropped.
     const decoder = new StringDecoder('utf8');
-    child.stdout.on('data', (chunk: Buffer) => {
+    out.on('data', (chunk: Buffer) => {
       if (!opts.captureStdout) outLines.push(decoder.write(chunk));
       else if (stdout.length >= MAX_CAPTURE) truncated = true;
       else {
@@ -98,8 +110,12 @@ export function runGit(binary: string, args: readonly string[], opts: RunOptions
         stdout += text.length > room ? text.slice(0, room) : text;
       }
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => errLines.push(chunk));
+    err.setEncoding('utf8');
+    err.on('data', (chunk: string) => errLines.push(chunk));
+    const trace = traced ? piped(child.stdio[TRACE_FD]) : undefined;
+    const traceLines = lineSplitter((line) => opts.packetTrace?.(line));
+    trace?.setEncoding('latin1');
+    trace?.on('data', (chunk: string) => traceLines.push(chunk));
 
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = (signal: NodeJS.Signals): void => {
@@ -133,19 +149,27 @@ export function runGit(binary: string, args: readonly string[], opts: RunOptions
     child.on('exit', () => {
       if (!opts.signal?.aborted) return;
       cleanup();
-      child.stdout.destroy();
-      child.stderr.destroy();
+      out.destroy();
+      err.destroy();
+      trace?.destroy();
       reject(canceled());
     });
     child.on('close', (code) => {
       cleanup();
       errLines.end();
+      traceLines.end();
       if (!opts.captureStdout) outLines.push(decoder.end());
       outLines.end();
       if (opts.signal?.aborted) reject(canceled());
       else resolve({ code: code ?? 1, stdout: mask(stdout, opts.secrets), truncated, stderr });
     });
   });
+}
+
+/** A stream spawn was asked to pipe: node always makes it, the types cannot say so. */
+function piped(stream: Readable | Writable | null | undefined): Readable {
+  if (!(stream instanceof Readable)) throw systemError('git was started without the pipe Roger asked for');
+  return stream;
 }
 
 function canceled(): RogerError {

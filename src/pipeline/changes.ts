@@ -2,8 +2,7 @@ import { projectId } from '../core/build.js';
 import type { BuildLog } from '../core/log.js';
 import type { Project } from '../core/project.js';
 import { compileGlobs } from '../buildfile/globs.js';
-import { authHeader, gitEnv } from '../git/env.js';
-import { fetchArgs } from '../git/fetch.js';
+import { gitEnv } from '../git/env.js';
 import { runGit } from '../git/run.js';
 import { cloneCredential } from '../forge/credentials.js';
 import type { CheckedOut, PipelineDeps, PipelineRequest } from './types.js';
@@ -52,33 +51,24 @@ export function projectSkip(project: Project, changed: readonly string[]): strin
 }
 
 /**
- * Diffing two trees needs only the two commits: the bases missing from the checkout are fetched at
- * depth 1 in one request (one by one only when that fails, to tell which are gone), then `git diff`
- * names every added, changed and deleted path, one diff per base.
+ * Diffing two trees needs only the two commits: the bases missing from the checkout are fetched through
+ * the git adapter (into the mirror the checkout came from, under its lock, never shallow), then
+ * `git diff` names every added, changed and deleted path, one diff per base.
  */
 async function changesSince(deps: PipelineDeps, req: PipelineRequest, co: CheckedOut, bases: string[]): Promise<Map<string, Changes>> {
-  // The checkout's own credential: a GitLab or Gitea repository's base is fetched with its forge's token.
-  const { token, tokenUser } = cloneCredential(req.repo, deps.config, req.options) ?? {};
-  const env = gitEnv(process.env, { protocols: deps.config.builds.allowedSchemes, url: req.repo, token, tokenUser });
-  const secrets = token ? [token, authHeader(token, tokenUser).replace(/^Authorization: Basic /, '')] : [];
-  const run = (args: readonly string[], capture = false) =>
-    runGit('git', args, { cwd: co.dir, env, signal: req.signal, secrets, captureStdout: capture });
   const head = co.commit.sha;
   const others = bases.filter((b) => b !== head);
-  const present = await Promise.all(others.map(async (b) => (await run(['cat-file', '-e', `${b}^{commit}`])).code === 0));
-  const missing = others.filter((_, i) => !present[i]);
-  const unfetchable = new Map<string, string>();
-  if (missing.length > 0 && (await run(fetchArgs(req.repo, missing[0] as string).concat(missing.slice(1)))).code !== 0) {
-    for (const b of missing) {
-      const fetched = await run(fetchArgs(req.repo, b));
-      if (fetched.code !== 0) unfetchable.set(b, `the last passed build's commit ${b.slice(0, 12)} cannot be fetched (${lastLine(fetched.stderr)})`);
-    }
-  }
+  // The checkout's own credential: a GitLab or Gitea repository's base is fetched with its forge's token.
+  const { token, tokenUser } = cloneCredential(req.repo, deps.config, req.options) ?? {};
+  const gone = others.length === 0 ? new Map<string, string>() : await deps.git.fetchCommits({ url: req.repo, dir: co.dir, shas: others, token, tokenUser, signal: req.signal });
+  // A diff reads only local objects: no credential, no remote.
+  const env = gitEnv(process.env, { protocols: deps.config.builds.allowedSchemes });
+  const run = (args: readonly string[], capture = false) => runGit('git', args, { cwd: co.dir, env, signal: req.signal, secrets: [], captureStdout: capture });
   const result = new Map<string, Changes>(bases.filter((b) => b === head).map((b) => [b, { files: [] }]));
   await Promise.all(
     others.map(async (base) => {
-      const gone = unfetchable.get(base);
-      result.set(base, gone !== undefined ? { unknown: gone } : await diff(run, req.log, base, head));
+      const why = gone.get(base);
+      result.set(base, why !== undefined ? { unknown: `the last passed build's commit ${base.slice(0, 12)} cannot be fetched (${why})` } : await diff(run, req.log, base, head));
     }),
   );
   return result;

@@ -19,15 +19,10 @@ export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommi
   const { git, config } = deps;
   const credential = cloneCredential(req.repo, config, req.options);
   const auth = credential === undefined ? {} : { token: credential.token, tokenUser: credential.tokenUser };
-  // The default branch decides the `latest` tag; when the ref is known it is asked in parallel with the fetch.
-  const asking = git.defaultBranch(req.repo, { ...auth, signal: req.signal }).catch(() => undefined);
-  const ref = req.ref ?? (await asking) ?? 'master';
   const dir = join(req.workDir, 'src');
-  req.log.write(`Fetching ${ref} of ${req.repo}`);
-  const [commit, defaultBranch] = await Promise.all([
-    git.checkout({ url: req.repo, ref, dir, ...auth, log: req.log, signal: req.signal }),
-    asking,
-  ]);
+  req.log.write(`Fetching ${req.ref ?? 'the default branch'} of ${req.repo}`);
+  // The same fetch says where the remote's HEAD points: the default branch decides the `latest` tag.
+  const { ref, defaultBranch, ...commit } = await git.checkout({ url: req.repo, ref: req.ref, dir, ...auth, log: req.log, signal: req.signal });
   onCommit?.(commit, ref);
   req.log.write(`Checked out ${commit.sha.slice(0, 12)} by ${commit.author}: ${firstLine(commit.message)}`);
   // A build.yml symlinked to a file outside the checkout must not be read (its content would reach the log).

@@ -118,6 +118,8 @@ describe('checkout over smart HTTP', () => {
       author: 'Jane Doe <jane@example.com>',
       date: 'Thu Jan 2 03:04:05 2020 +0000',
       message: 'Initial commit\n\nWith a body line.',
+      ref: 'v1.0',
+      defaultBranch: 'master',
     });
   });
 
@@ -185,6 +187,21 @@ describe('private repositories', () => {
     const err = await failure(git.checkout({ url: `${priv.url}/secret.git`, ref: 'main', dir: workspace(), log: collect() }));
     expect(err.kind).toBe('build-failed');
     expect(err.message).toMatch(/authentication .* failed.*terminal prompts disabled/);
+  });
+});
+
+describe('checkout without the cache: the default branch', () => {
+  it('checks out the default branch when no ref is named, and names it', async () => {
+    const commit = await git.checkout({ url: `${pub.url}/mainrepo.git`, dir: workspace(), log: collect() });
+    expect(commit).toMatchObject({ sha: sha.main, ref: 'main', defaultBranch: 'main' });
+  });
+
+  it('reports the default branch beside a named ref', async () => {
+    expect(await git.checkout({ url: `${pub.url}/app.git`, ref: 'feature', dir: workspace(), log: collect() })).toMatchObject({
+      sha: sha.feature,
+      ref: 'feature',
+      defaultBranch: 'master',
+    });
   });
 });
 

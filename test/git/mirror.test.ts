@@ -205,6 +205,54 @@ describe('mirror cache', () => {
     expect((await g.checkout({ url: repo.url, ref: 'master', dir: workspace(), log: collect() })).sha).toBe(repo.sha);
   });
 
+  it('learns the default branch from the fetch itself: one ls-refs per checkout, no ls-remote beside it', async () => {
+    const name = `repo${++n}`;
+    const made = await makeBareRepo(root, name, { 'a.txt': 'a\n' }, { branch: 'trunk' });
+    const url = `${server.url}/${name}.git`;
+    const feature = await commitFiles(made.dir, { 'f.txt': 'f\n' }, { branch: 'feature' });
+    const { git: g, cacheDir } = cached();
+    const mark = server.requests.length;
+    const co = await g.checkout({ url, ref: 'feature', dir: workspace(), log: collect() });
+    expect(co).toMatchObject({ sha: feature.sha, ref: 'feature', defaultBranch: 'trunk' });
+    const commands = server.requests.slice(mark).map((r) => r.command).filter((c) => c !== undefined);
+    expect(commands).toEqual(['ls-refs', 'fetch']);
+    // The default branch's history came with it: the mirror has both heads.
+    const mirror = mirrorPath(cacheDir, url);
+    expect(await git(mirror, ['rev-parse', 'refs/roger/HEAD'])).toBe(made.sha);
+
+    // Without a ref: the default branch, named, from one fetch again.
+    const next = await commitFiles(made.dir, { 'b.txt': 'b\n' }, { branch: 'trunk' });
+    const again = server.requests.length;
+    const dir = workspace();
+    const head = await g.checkout({ url, dir, log: collect() });
+    expect(head).toMatchObject({ sha: next.sha, ref: 'trunk', defaultBranch: 'trunk' });
+    expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('b\n');
+    expect(server.requests.slice(again).filter((r) => r.command === 'ls-refs')).toHaveLength(1);
+  });
+
+  it('still tidies the mirror (git\'s gc --auto) now that it runs beside the checkout, not after the fetch', async () => {
+    const repo = await newRepo();
+    const { git: g, cacheDir } = cached();
+    await g.checkout({ url: repo.url, ref: 'master', dir: workspace(), log: collect() });
+    const mirror = mirrorPath(cacheDir, repo.url);
+    // Due as soon as there are two packs: every fetch adds one.
+    await git(mirror, ['config', 'gc.autoPackLimit', '2']);
+    const packs = async () => (await readdir(join(mirror, 'objects', 'pack'))).filter((f) => f.endsWith('.pack')).length;
+    for (let i = 0; i < 3; i++) {
+      const next = await commitFiles(repo.dir, { [`n${i}.txt`]: `${i}\n` }, { message: `next ${i}` });
+      expect((await g.checkout({ url: repo.url, ref: 'master', dir: workspace(), log: collect() })).sha).toBe(next.sha);
+      expect(await packs()).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('checks out master when the remote HEAD names no branch that exists, and says it knows no default', async () => {
+    const repo = await newRepo();
+    await git(repo.dir, ['symbolic-ref', 'HEAD', 'refs/heads/gone']);
+    const { git: g } = cached();
+    expect(await g.checkout({ url: repo.url, dir: workspace(), log: collect() })).toMatchObject({ sha: repo.sha, ref: 'master', defaultBranch: undefined });
+    expect(await g.checkout({ url: repo.url, ref: 'master', dir: workspace(), log: collect() })).toMatchObject({ sha: repo.sha, defaultBranch: undefined });
+  });
+
   it('rebuilds a mirror deleted, half-made or truncated under it', async () => {
     const repo = await newRepo(Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`d/${i}.txt`, `${i}\n`.repeat(500)])));
     const { git: g, cacheDir } = cached();

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { defaultProject } from '../../src/buildfile/interpret.js';
 import type { Config } from '../../src/core/config.js';
 import { createFakeEngine } from '../../src/engine/fake.js';
 import { createGit } from '../../src/git/cli.js';
+import { mirrorPath } from '../../src/git/mirror.js';
 import { createLineLog } from '../../src/logs/line-log.js';
 import { statusFor } from '../../src/notify/github-status.js';
 import { pathSkips, projectSkip } from '../../src/pipeline/changes.js';
@@ -60,12 +61,12 @@ describe('changed-path filters against a real git server', () => {
     for (const dir of work) await rm(dir, { recursive: true, force: true });
   });
 
-  async function skipsFor(name: string, base: string | undefined, options: BuildOptions = BRANCH_PUSH) {
+  async function skipsFor(name: string, base: string | undefined, options: BuildOptions = BRANCH_PUSH, git = createGit()) {
     const lines: string[] = [];
     const asked: string[] = [];
     const deps: PipelineDeps = {
       engine: createFakeEngine(),
-      git: createGit(),
+      git,
       config,
       pushLock: new KeyedLock(),
       history: { lastPassedCommit: async (project) => (asked.push(project), base) },
@@ -138,6 +139,57 @@ describe('changed-path filters against a real git server', () => {
     const same = await skipsFor('small', head);
     expect([...same.skips.keys()].sort()).toEqual(['api', 'bulk', 'docs']);
     expect(same.skips.get('api')).toBe(`no changed file matches paths (0 files changed since ${head.slice(0, 12)})`);
+  });
+
+  it('fetches a base the mirror lacks into the mirror under its lock, never shallow, and filters on the diff', async () => {
+    const { dir } = await makeBareRepo(root, 'mirrored', { 'build.yml': BUILD_YML, 'api/main.go': 'v1\n' });
+    // The base is on a branch the checkout of master never fetches into the mirror.
+    const base = (await commitFiles(dir, { 'README.md': 'old\n' }, { branch: 'old' })).sha;
+    await commitFiles(dir, { 'api/main.go': 'v2\n' });
+    const cache = join(root, 'git-cache');
+    const url = `${server.url}/mirrored.git`;
+    const lines: string[] = [];
+    const deps: PipelineDeps = {
+      engine: createFakeEngine(),
+      git: createGit({ cache: { dir: cache, maxBytes: null } }),
+      config,
+      pushLock: new KeyedLock(),
+      history: { lastPassedCommit: async () => base },
+    };
+    const workDir = await mkdtemp(join(tmpdir(), 'roger-changes-ws-'));
+    work.push(workDir);
+    const req = { repo: url, ref: 'master', options: BRANCH_PUSH, workDir, log: createLineLog((l) => lines.push(l)), signal: new AbortController().signal };
+    const co = await checkout(deps, req);
+
+    // Another process holds the mirror: the base is not fetched (not even lazily, by git itself) until it lets go.
+    const mirror = mirrorPath(cache, url);
+    const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+    let skips: Map<string, string>;
+    try {
+      await writeFile(`${mirror}.lock`, `${JSON.stringify({ pid: holder.pid, host: hostname(), run: 'other-process' })}\n`);
+      const mark = server.requests.length;
+      let done = false;
+      const running = pathSkips(deps, co, req).finally(() => (done = true));
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(done).toBe(false);
+      expect(server.requests.slice(mark).filter((r) => r.command === 'fetch')).toEqual([]);
+      const exited = new Promise((r) => holder.once('exit', r));
+      holder.kill('SIGKILL');
+      await exited;
+      skips = await running;
+      expect(server.requests.slice(mark).filter((r) => r.command === 'fetch')).toHaveLength(1);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    const log = lines.join('');
+    expect(log).toContain(`2 files changed since ${base.slice(0, 12)}`);
+    expect([...skips.keys()]).toEqual(['bulk']);
+    expect(skips.get('bulk')).toBe(`no changed file matches paths (2 files changed since ${base.slice(0, 12)})`);
+    const inMirror = (args: string[]) => exec('git', args, { cwd: mirror, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    expect((await inMirror(['rev-parse', '--is-shallow-repository'])).stdout.trim()).toBe('false');
+    expect((await inMirror(['rev-list', '--no-walk', '--missing=allow-any', base])).stdout.trim()).toBe(base);
+    // Its history came along: the base's parent is there for later diffs too.
+    expect((await inMirror(['rev-list', '--count', '--missing=allow-any', base])).stdout.trim()).toBe('2');
   });
 
   it('a skipped project is reported to GitHub as success, with the reason', () => {

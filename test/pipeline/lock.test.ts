@@ -22,4 +22,20 @@ describe('KeyedLock', () => {
     await expect(lock.run('k', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await lock.run('k', async () => 'after')).toBe('after');
   });
+
+  it('says whether a key is busy, until its last task ends', async () => {
+    const lock = new KeyedLock();
+    let release = (): void => undefined;
+    let started = (): void => undefined;
+    const running = new Promise<void>((r) => (started = r));
+    const first = lock.run('k', () => new Promise<void>((r) => ((release = r), started())));
+    const second = lock.run('k', async () => 'second');
+    expect(lock.busy('k')).toBe(true);
+    expect(lock.busy('other')).toBe(false);
+    await running;
+    release();
+    await first;
+    expect(await second).toBe('second');
+    expect(lock.busy('k')).toBe(false);
+  });
 });

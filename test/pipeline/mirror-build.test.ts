@@ -32,7 +32,7 @@ describe('builds through the git cache', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  const build = async (repo: string, ref: string): Promise<PipelineResult & { log: string }> => {
+  const build = async (repo: string, ref: string | undefined): Promise<PipelineResult & { log: string }> => {
     const lines: string[] = [];
     const result = await runPipeline(deps, {
       repo,
@@ -93,5 +93,16 @@ describe('builds through the git cache', () => {
     const sent = server.requests.slice(again).filter((r) => r.command === 'fetch');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.responseBytes).toBeLessThan(2_000);
+    // The fetch's own ref listing says where HEAD points: no ls-remote of the default branch beside it.
+    expect(server.requests.slice(again).filter((r) => r.command === 'ls-refs')).toHaveLength(1);
+
+    // A request without a branch builds the default branch, named, from one fetch too.
+    const head = server.requests.length;
+    const d = await build(repo, undefined);
+    expect(d.results[0]?.outcome, d.log).toBe('passed');
+    expect(d.ref).toBe('master');
+    expect(d.commit?.sha).toBe(next.sha);
+    expect(d.results[0]?.image).toBe(`127.0.0.1:5000/${name}:latest`);
+    expect(server.requests.slice(head).filter((r) => r.command === 'ls-refs')).toHaveLength(1);
   });
 });
