@@ -2,8 +2,9 @@
  * Claims per second and queue -> start latency on Postgres (ROGER_TEST_PG), with the fake engine.
  * 1. 10,000 queued builds, 8 processes claiming them as agents do (the Store's claim with a lease):
  *    claims/s, and no build claimed twice.
- * 2. One idle `bin/roger agent` (fake engine): builds queued one at a time; the time from a build's
- *    creation to its claim (created_at -> started_at) is what LISTEN/NOTIFY makes short.
+ * 2. One idle `bin/roger agent` (fake engine): builds queued one at a time, each once the previous one
+ *    has ended; the time from a build's creation to its claim (created_at -> started_at) is what
+ *    LISTEN/NOTIFY makes short.
  * Needs `npm run build` first. Run: npx tsx bench/claims.ts
  */
 import { spawn } from 'node:child_process';
@@ -97,6 +98,9 @@ await withDatabase(async (url) => {
         }
         await new Promise((r) => setTimeout(r, 2));
       }
+      // The agent is idle again once the build has ended: on a loaded machine a failing build can
+      // take longer than the pause, and builds.concurrent of them leave no slot for the next.
+      while ((await store.getBuild(build.id))?.finishedAt == null) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setTimeout(r, 20));
     }
   } finally {

@@ -12,6 +12,7 @@ export interface Database {
   notifications: NotificationsTable;
   agents: AgentsTable;
   repo_labels: RepoLabelsTable;
+  repo_queue: RepoQueueTable;
   base_images: BaseImagesTable;
 }
 
@@ -72,6 +73,17 @@ export interface AgentsTable {
   problem: string | null;
   started_at: string;
   last_heartbeat: string;
+}
+
+/**
+ * The queue as the claim sees one repository: how many of its build groups run, and the build it
+ * would start next. Kept by triggers on `builds` (migration 0012), never written by the queries.
+ */
+export interface RepoQueueTable {
+  repo: string;
+  running: number;
+  /** `seq` of its oldest queued build on a branch where nothing runs; null when none may start. */
+  next_seq: number | null;
 }
 
 /** One label a repository's last build.yml asked for. */

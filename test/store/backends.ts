@@ -2,6 +2,8 @@ import { afterEach, beforeEach } from 'vitest';
 import type { Store } from '../../src/core/store.js';
 import type { SqlBackend } from '../../src/store/backend.js';
 import { openSqlBackend } from '../../src/store/open.js';
+import { openPostgres } from '../../src/store/postgres-backend.js';
+import { openSqlite } from '../../src/store/sqlite-backend.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
@@ -21,6 +23,8 @@ export interface Opened {
 export interface BackendCase {
   name: 'sqlite' | 'postgres';
   open(): Promise<Opened>;
+  /** A fresh database with no migration run yet, to test a migration on rows written before it. */
+  openUnmigrated(): Promise<{ backend: SqlBackend; dispose(): Promise<void> }>;
 }
 
 const sqlite: BackendCase = {
@@ -30,6 +34,10 @@ const sqlite: BackendCase = {
     const backend = await openSqlBackend(url, { dataDir: '/nonexistent' });
     const store = createSqlStore(backend);
     return { backend, store, url, dispose: () => store.close() };
+  },
+  async openUnmigrated() {
+    const backend = await openSqlite(':memory:');
+    return { backend, dispose: () => backend.close() };
   },
 };
 
@@ -45,6 +53,18 @@ function postgres(adminUrl: string): BackendCase {
         await db.drop();
       };
       return { backend, store, url: db.url, dispose };
+    },
+    async openUnmigrated() {
+      const name = `roger_test_${randomBytes(6).toString('hex')}`;
+      await admin(adminUrl, `create database ${name}`);
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      const backend = await openPostgres(u.toString());
+      const dispose = async () => {
+        await backend.close();
+        await dropDatabase(adminUrl, name);
+      };
+      return { backend, dispose };
     },
   };
 }

@@ -9,6 +9,7 @@ import { baseImagesTable } from './0008-base-images.js';
 import { postgresLeases } from './0009-leases.js';
 import { agentsTables } from './0010-agents.js';
 import { queueOrderIndex } from './0011-queue-order-index.js';
+import { postgresRepoQueue } from './0012-repo-queue.js';
 
 /**
  * Postgres migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -28,5 +29,6 @@ export const postgresMigrations: MigrationProvider = {
       '0009_leases': postgresLeases,
       '0010_agents': agentsTables,
       '0011_queue_order_index': queueOrderIndex,
+      '0012_repo_queue': postgresRepoQueue,
     }),
 };

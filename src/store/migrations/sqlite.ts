@@ -9,6 +9,7 @@ import { baseImagesTable } from './0008-base-images.js';
 import { sqliteLeases } from './0009-leases.js';
 import { agentsTables } from './0010-agents.js';
 import { queueOrderIndex } from './0011-queue-order-index.js';
+import { sqliteRepoQueue } from './0012-repo-queue.js';
 
 /**
  * SQLite migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -28,5 +29,6 @@ export const sqliteMigrations: MigrationProvider = {
       '0009_leases': sqliteLeases,
       '0010_agents': agentsTables,
       '0011_queue_order_index': queueOrderIndex,
+      '0012_repo_queue': sqliteRepoQueue,
     }),
 };

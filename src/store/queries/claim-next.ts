@@ -6,7 +6,7 @@ import type { SqlBackend } from '../backend.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
 import { dropBuildArgs } from './drop-build-args.js';
-import { fairOrder, type QueuedFilter, type QueuedScope } from './fair-order.js';
+import { fairOrder, type ClaimFilters, type QueuedFilter, type RepoFilter, type RepoScope } from './fair-order.js';
 import { leaseUntil } from './leases.js';
 
 /**
@@ -23,9 +23,7 @@ export async function claimNext(
   opts: ClaimOptions & { filter?: QueuedFilter } = {},
 ): Promise<BuildRecord | undefined> {
   const { lease, claimer } = opts;
-  const labels = claimer ? offersLabels(claimer) : undefined;
-  const filter: QueuedFilter | undefined =
-    labels && opts.filter ? (eb) => eb.and([labels(eb), (opts.filter as QueuedFilter)(eb)]) : (labels ?? opts.filter);
+  const filters: ClaimFilters = { repos: claimer ? offersLabels(claimer) : undefined, builds: opts.filter };
   const claimed = await backend.db.transaction().execute(async (trx) => {
     await backend.lock(trx, 'claim');
     if (maxStarted !== null) {
@@ -37,11 +35,10 @@ export async function claimNext(
       if (Number(started) >= maxStarted) return undefined;
     }
     let row;
-    // A pick another writer changed meanwhile (canceled, superseded) is passed over for the next one;
-    // the bound only guards against a loop should every pick be taken.
+    // The choice and the update are one statement: one round trip while the lock is held. A pick
+    // another writer changed meanwhile (canceled, superseded) updates nothing, and the next try
+    // chooses again; the bound only guards against a loop should every pick be taken.
     for (let tries = 0; tries < 5 && !row; tries++) {
-      const next = await fairOrder(trx, filter).executeTakeFirst();
-      if (!next) return undefined;
       const at = now();
       row = await trx
         .updateTable('builds')
@@ -52,10 +49,11 @@ export async function claimNext(
           agent: claimer?.agent ?? null,
           ...(lease && { lease_owner: lease.owner, lease_until: leaseUntil(lease.seconds) }),
         })
-        .where('id', '=', next.id)
+        .where('id', '=', fairOrder(trx, filters))
         .where('status', '=', 'queued')
         .returningAll()
         .executeTakeFirst();
+      if (!row && !(await fairOrder(trx, filters).executeTakeFirst())) return undefined;
     }
     if (!row) return undefined;
     // The caller gets the build args' values to run with; the store keeps only their names.
@@ -70,15 +68,15 @@ export async function claimNext(
  * Agents only: the build's repository asks for no label the claimer lacks (`repo_labels`, learned from
  * the repository's last build.yml; a repository never built asks for none until its checkout says).
  */
-function offersLabels(claimer: Claimer): QueuedFilter {
+function offersLabels(claimer: Claimer): RepoFilter {
   const offered = Object.entries(claimer.labels);
-  return (eb: ExpressionBuilder<QueuedScope, 'q'>) =>
+  return (eb: ExpressionBuilder<RepoScope, 'r'>) =>
     eb.not(
       eb.exists(
         eb
           .selectFrom('repo_labels')
           .select('repo_labels.key')
-          .whereRef('repo_labels.repo', '=', 'q.repo')
+          .whereRef('repo_labels.repo', '=', 'r.repo')
           .$if(offered.length > 0, (qb) =>
             qb.where((lb) => lb.not(lb.or(offered.map(([key, value]) => lb.and([lb('repo_labels.key', '=', key), lb('repo_labels.value', '=', value)]))))),
           ),

@@ -1,7 +1,7 @@
 import { projectId, repoName } from '../../core/build.js';
 import type { BuildRecord } from '../../core/build.js';
 import type { NewBuild } from '../../core/store.js';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { SqlBackend } from '../backend.js';
 import type { Database } from '../schema.js';
 import { newId, now } from '../ids.js';
@@ -9,12 +9,14 @@ import { toBuildRecord } from '../rows.js';
 
 /**
  * Queues a build. When the commit is known, the lookup and the insert share one serialised transaction
- * so two deliveries of the same push cannot both queue a build.
+ * so two deliveries of the same push cannot both queue a build. Without one there is nothing to look
+ * up: the insert commits by itself, a round trip sooner, and with it the wake-up of idle agents.
  */
 export async function createBuild(
   backend: SqlBackend,
   b: NewBuild,
 ): Promise<{ build: BuildRecord; created: boolean }> {
+  if ((b.commit ?? null) === null) return { build: await insertQueued(backend.db, b), created: true };
   return backend.db.transaction().execute((trx) => createBuildIn(backend, trx, b));
 }
 
@@ -39,9 +41,13 @@ export async function createBuildIn(
       .executeTakeFirst();
     if (existing) return { build: toBuildRecord(existing), created: false };
   }
+  return { build: await insertQueued(trx, b), created: true };
+}
+
+async function insertQueued(db: Kysely<Database>, b: NewBuild): Promise<BuildRecord> {
   const id = newId();
   const at = now();
-  const row = await trx
+  const row = await db
     .insertInto('builds')
     .values({
       id,
@@ -51,7 +57,7 @@ export async function createBuildIn(
       branch: b.branch,
       status: 'queued',
       tag: null,
-      commit_sha: commit,
+      commit_sha: b.commit ?? null,
       author: null,
       digest: null,
       trigger: b.trigger,
@@ -65,5 +71,5 @@ export async function createBuildIn(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { build: toBuildRecord(row), created: true };
+  return toBuildRecord(row);
 }

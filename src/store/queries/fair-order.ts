@@ -1,9 +1,19 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
-import type { BuildsTable, Database } from '../schema.js';
+import type { BuildsTable, Database, RepoQueueTable } from '../schema.js';
 
-/** The queued build under consideration, as `q`, for a condition the claimer adds (an agent's labels). */
+/** The queued build under consideration, as `q`, for a condition the claimer adds. */
 export type QueuedScope = Database & { q: BuildsTable };
 export type QueuedFilter = (eb: ExpressionBuilder<QueuedScope, 'q'>) => Expression<SqlBool>;
+
+/** The repository under consideration, as `r` (its `repo_queue` row), for a condition on the repository alone (an agent's labels). */
+export type RepoScope = Database & { r: RepoQueueTable };
+export type RepoFilter = (eb: ExpressionBuilder<RepoScope, 'r'>) => Expression<SqlBool>;
+
+/** What a claimer may take: builds of the repositories `repos` admits, and of those the ones `builds` admits; both optional. */
+export interface ClaimFilters {
+  repos?: RepoFilter;
+  builds?: QueuedFilter;
+}
 
 /**
  * Which queued build starts next, as one query selecting its `id` (no row: none may start).
@@ -14,71 +24,52 @@ export type QueuedFilter = (eb: ExpressionBuilder<QueuedScope, 'q'>) => Expressi
  * the project is only known after the checkout. A repository pushing 200 branches therefore takes
  * one slot after another while any other repository's build is taken as soon as a slot frees.
  *
- * Sorting every queued build by its repository's running count would read the whole queue on each
- * claim. Instead the query takes one head per level, each an index walk that stops at its first
- * match: the oldest queued build of any repository with nothing running (running count 0), and for
- * each repository that runs something (few: at most the builds running) its oldest queued build on a
- * branch that is free. The best head wins. Indexes: (status, seq), (status, repo, seq) and
- * (status, repo, branch) (migration 0011).
+ * `repo_queue` (migration 0012, kept by triggers) holds per repository its running groups and its
+ * next build (its oldest queued build on a free branch), so the answer is the first entry of the
+ * index on (running, next_seq): one seek, however long the queue and however many repositories
+ * run something. A repository filter (an agent's labels) reads on past the repositories it refuses.
+ *
+ * A filter on builds could refuse a repository's next build yet admit a younger one of it, so with
+ * one the query ranks every queued build on a free branch instead (tests use it on small queues).
  *
  * Run it under the claim lock (see claim-next.ts): the running set it reads must not change before
  * the chosen build is marked started.
  */
-export function fairOrder(db: Kysely<Database>, filter?: QueuedFilter) {
+export function fairOrder(db: Kysely<Database>, filters: ClaimFilters = {}) {
+  const { repos, builds } = filters;
   return db
-    .with('running', (w) =>
-      w
-        .selectFrom('builds')
-        .select((eb) => ['repo', eb.fn.count<number>('group_id').distinct().as('n')])
-        .where('status', '=', 'started')
-        .groupBy('repo'),
-    )
-    .with('heads', (w) =>
-      w
-        .selectNoFrom((eb) => [
-          eb.lit<number>(0).as('n'),
-          eb
+    .selectFrom('builds as b')
+    .select('b.id')
+    .where('b.seq', '=', (eb) =>
+      builds
+        ? eb
             .selectFrom('builds as q')
+            .innerJoin('repo_queue as r', 'r.repo', 'q.repo')
             .select('q.seq')
             .where('q.status', '=', 'queued')
             .where(({ not, exists, selectFrom }) =>
-              not(exists(selectFrom('builds as s').select('s.seq').where('s.status', '=', 'started').whereRef('s.repo', '=', 'q.repo'))),
+              not(
+                exists(
+                  selectFrom('builds as s')
+                    .select('s.seq')
+                    .where('s.status', '=', 'started')
+                    .whereRef('s.repo', '=', 'q.repo')
+                    .whereRef('s.branch', '=', 'q.branch'),
+                ),
+              ),
             )
-            .$call((qb) => (filter ? qb.where(filter) : qb))
+            .where(builds)
+            .$call((qb) => (repos ? qb.where(repos) : qb))
+            .orderBy('r.running')
             .orderBy('q.seq')
             .limit(1)
-            .as('seq'),
-        ])
-        .unionAll((u) =>
-          u.selectFrom('running as r').select((eb) => [
-            'r.n',
-            eb
-              .selectFrom('builds as q')
-              .select('q.seq')
-              .where('q.status', '=', 'queued')
-              .whereRef('q.repo', '=', 'r.repo')
-              .where(({ not, exists, selectFrom }) =>
-                not(
-                  exists(
-                    selectFrom('builds as s')
-                      .select('s.seq')
-                      .where('s.status', '=', 'started')
-                      .whereRef('s.repo', '=', 'q.repo')
-                      .whereRef('s.branch', '=', 'q.branch'),
-                  ),
-                ),
-              )
-              .$call((qb) => (filter ? qb.where(filter) : qb))
-              .orderBy('q.seq')
-              .limit(1)
-              .as('seq'),
-          ]),
-        ),
-    )
-    .selectFrom('heads as h')
-    .innerJoin('builds as b', 'b.seq', 'h.seq')
-    .select('b.id')
-    .orderBy('h.n')
-    .orderBy('h.seq')
-    .limit(1);
+        : eb
+            .selectFrom('repo_queue as r')
+            .select('r.next_seq')
+            .where('r.next_seq', 'is not', null)
+            .$call((qb) => (repos ? qb.where(repos) : qb))
+            .orderBy('r.running')
+            .orderBy('r.next_seq')
+            .limit(1),
+    );
 }
