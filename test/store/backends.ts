@@ -55,14 +55,11 @@ function postgres(adminUrl: string): BackendCase {
       return { backend, store, url: db.url, dispose };
     },
     async openUnmigrated() {
-      const name = `roger_test_${randomBytes(6).toString('hex')}`;
-      await admin(adminUrl, `create database ${name}`);
-      const u = new URL(adminUrl);
-      u.pathname = `/${name}`;
-      const backend = await openPostgres(u.toString());
+      const db = await createTestDatabase(adminUrl, 'roger_test');
+      const backend = await openPostgres(db.url);
       const dispose = async () => {
         await backend.close();
-        await dropDatabase(adminUrl, name);
+        await db.drop();
       };
       return { backend, dispose };
     },
