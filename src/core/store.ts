@@ -123,8 +123,10 @@ export type DeliveryReceipt =
   | { kind: 'replay'; of: Delivery }
   /** Recorded; no build was asked for (a request whose head is looked up next). */
   | { kind: 'recorded' }
-  /** Recorded with the build it queued, or the queued build of the same commit it joined. */
-  | { kind: 'queued'; build: BuildRecord; created: boolean };
+  /** Recorded with the build it queued, or the queued build of the same commit it joined. A new
+   *  build of a branch supersedes in the same transaction: `superseded` is what `supersede` would
+   *  have answered (older running requests are the caller's to cancel, or not). */
+  | { kind: 'queued'; build: BuildRecord; created: boolean; superseded?: Supersession };
 
 /**
  * The Store port: builds, their logs and webhook deliveries. One implementation over Kysely serves
@@ -206,7 +208,8 @@ export interface Store {
   listDeliveries(q: { limit: number }): Promise<Delivery[]>;
   /** One transaction, serialised per identity: records the delivery; when it has an identity that a
    *  delivery received at or after `replaySince` already had, records it as that one's duplicate;
-   *  otherwise queues `build` (if given, as createBuild does) and records the outcome on it. */
+   *  otherwise queues `build` (if given, as createBuild does), supersedes the older queued builds of
+   *  its branch (as supersede does; not for tags) and records the outcome on it. */
   receiveDelivery(d: Delivery, opts: { build?: NewBuild; replaySince: string }): Promise<DeliveryReceipt>;
   /** Records one notification attempt. */
   recordNotification(a: NotificationAttempt): Promise<void>;

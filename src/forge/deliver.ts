@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isRogerError, toError } from '../core/errors.js';
 import type { Forge, HookIntent } from '../core/forge.js';
 import type { Delivery, DeliveryReceipt, NewBuild, Store } from '../core/store.js';
-import { afterCreated, checkBuild, type RequestDeps } from '../trigger/request.js';
+import { afterSuperseded, checkBuild, type RequestDeps } from '../trigger/request.js';
 import { REPLAY_WINDOW_MS } from './identity.js';
 import { buildRequested } from './pull-request.js';
 
@@ -128,7 +128,11 @@ async function receive(deps: DeliveryDeps, d: Delivery, build?: NewBuild, window
     await deps.store.recordDelivery({ ...rest, result: `failed: ${toError(err).message}` }).catch(() => undefined);
     throw err;
   }
-  if (receipt.kind === 'queued' && receipt.created) await afterCreated(deps, receipt.build);
+  if (receipt.kind === 'queued' && receipt.created) {
+    // Superseded in the delivery's own transaction: what is left is telling the runs and the scheduler.
+    await afterSuperseded(deps, receipt.superseded);
+    deps.wake();
+  }
   return receipt;
 }
 

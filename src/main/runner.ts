@@ -84,7 +84,9 @@ export function createBuildRunner(opts: {
     touch: (groupId) => logs.touch(groupId),
     log,
   });
-  const events = buildEvents([recordSkipped(store), dependents, ...(opts.listeners ?? []), notifications], (err, event) =>
+  // The caller's listeners (metrics, the live event feed) are quick and come first: an open page learns
+  // of a result before the dependents' lookups and the notifications are done.
+  const events = buildEvents([...(opts.listeners ?? []), recordSkipped(store), dependents, notifications], (err, event) =>
     log.warn({ err }, `a "${event}" build event listener failed`),
   );
   // The git adapter enforces the allowed schemes itself, whatever a caller checked before.

@@ -1,4 +1,5 @@
 import type { Kysely, MigrationProvider, Transaction } from 'kysely';
+import type { Writer } from './group-commit.js';
 import type { Database } from './schema.js';
 
 /**
@@ -13,6 +14,13 @@ export interface SqlBackend {
    * already take turns; Postgres takes a transaction-level advisory lock named by `key`.
    */
   lock(trx: Transaction<Database>, key: string): Promise<void>;
+  /**
+   * Runs `work` in a write transaction whose commit it may share with concurrent callers' (deliveries
+   * arriving together): SQLite batches them, each in a savepoint, since its commits are serial and
+   * each writes every page touched; Postgres gives each its own transaction on its own connection.
+   * Resolves after the commit. `work` must use only the transaction it is given.
+   */
+  write: Writer;
   /** Postgres can skip rows another transaction holds (`FOR UPDATE SKIP LOCKED`); SQLite has no row locks. */
   rowLocks: boolean;
   migrations: MigrationProvider;

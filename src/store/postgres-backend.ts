@@ -23,6 +23,7 @@ export async function openPostgres(url: string): Promise<SqlBackend> {
     lock: async (trx, key) => {
       await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}::int4, hashtext(${key}))`.execute(trx);
     },
+    write: (work) => db.transaction().execute(work),
     rowLocks: true,
     forget: () => Promise.resolve(),
     migrations: postgresMigrations,

@@ -4,6 +4,7 @@ import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql } from 'kysely'
 import type { DatabaseConnection, Driver, SqliteDatabase, SqliteDialectConfig, SqliteStatement } from 'kysely';
 import { systemError } from '../core/errors.js';
 import type { SqlBackend } from './backend.js';
+import { groupCommit } from './group-commit.js';
 import { describeError } from './errors.js';
 import { sqliteMigrations } from './migrations/sqlite.js';
 import type { Database } from './schema.js';
@@ -99,6 +100,7 @@ export async function openSqlite(path: string): Promise<SqlBackend> {
   return {
     db,
     lock: () => Promise.resolve(),
+    write: groupCommit(db),
     rowLocks: false,
     forget: async () => {
       // Through Kysely, so it waits for (and never runs inside) another query's transaction.

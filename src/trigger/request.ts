@@ -1,6 +1,6 @@
 import { badInput } from '../core/errors.js';
 import type { BuildOptions, BuildRecord, Trigger } from '../core/build.js';
-import type { NewBuild } from '../core/store.js';
+import type { NewBuild, Supersession } from '../core/store.js';
 import { checkRefName, checkRepoUrl } from '../git/url.js';
 import { cancelBuild, type CancelDeps } from './cancel.js';
 import { parseBuildOptions } from './options.js';
@@ -25,9 +25,10 @@ export interface BuildInput {
 }
 
 /**
- * Validates an untrusted build request and queues it; nothing is cloned here. Every way a build is
- * queued (API, rebuild, webhook push, pull request comment) comes through here, so this is where a
- * newer build supersedes the older ones of its repository and branch.
+ * Validates an untrusted build request and queues it; nothing is cloned here. The API, rebuilds,
+ * dependents and a pull request's looked-up head come through here, and a newer build supersedes the
+ * older ones of its repository and branch; a webhook's build is checked by `checkBuild` and queued and
+ * superseding in its delivery's transaction (Store.receiveDelivery), then joins `afterSuperseded`.
  */
 export async function requestBuild(deps: RequestDeps, input: BuildInput): Promise<{ build: BuildRecord; created: boolean }> {
   // Validated before the store is touched: bad input never reaches it.
@@ -37,9 +38,10 @@ export async function requestBuild(deps: RequestDeps, input: BuildInput): Promis
   return result;
 }
 
-/** What follows a newly queued build, however it was recorded (here, or in a webhook's transaction). */
-export async function afterCreated(deps: RequestDeps, build: BuildRecord): Promise<void> {
-  await supersedeOlder(deps, build);
+/** What follows a newly queued build: older ones of its branch are superseded, and the scheduler woken. */
+async function afterCreated(deps: RequestDeps, build: BuildRecord): Promise<void> {
+  // Tags are releases, each kept: they neither supersede nor are superseded.
+  if (build.options.webhook?.refType !== 'tag') await afterSuperseded(deps, await deps.store.supersede(build.repo, build.branch));
   deps.wake();
 }
 
@@ -58,14 +60,13 @@ export function checkBuild(input: BuildInput, allowedSchemes: string[]): NewBuil
 }
 
 /**
- * Older queued builds of the branch are canceled (`superseded by <id>`): only the newest commit is
- * worth building. Running ones too with `builds.cancelSuperseded`, through the cancel use case so the
- * run and its siblings stop; not one building the very commit that was queued again, which would
- * only start over. Tags are releases, each kept: they neither supersede nor are superseded.
+ * Older queued builds of the branch were canceled (`superseded by <id>`), by `supersede` or in a
+ * webhook's own transaction: only the newest commit is worth building. Their log followers are told;
+ * running ones are canceled too with `builds.cancelSuperseded`, through the cancel use case so the run
+ * and its siblings stop; not one building the very commit that was queued again, which would only
+ * start over.
  */
-async function supersedeOlder(deps: RequestDeps, queued: BuildRecord): Promise<void> {
-  if (queued.options.webhook?.refType === 'tag') return;
-  const done = await deps.store.supersede(queued.repo, queued.branch);
+export async function afterSuperseded(deps: RequestDeps, done: Supersession | undefined): Promise<void> {
   if (!done) return;
   for (const build of done.canceled) deps.touch(build.groupId);
   if (!deps.cancelSuperseded) return;

@@ -24,7 +24,7 @@ describe('parseEvent on GitHub recorded payloads', () => {
       ref: 'master',
       refType: 'branch',
       commit: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
-      defaultBranch: 'master',
+      identity: `github push https://github.com/Codertocat/Hello-World.git branch master ${'0'.repeat(40)}..6113728f27ae82c7b1a177c8d03f9e96e0adf246`,
     });
   });
 
@@ -62,7 +62,9 @@ describe('parseEvent on GitHub recorded payloads', () => {
 
   it('"build please!" on a pull request (trimmed, any case) asks for that pull request', () => {
     for (const body of ['build please!', '  Build Please!\n', 'BUILD PLEASE!']) {
-      expect(parseEvent('issue_comment', prComment(REPO, 7, body))).toEqual({ kind: 'prComment', owner: 'octo', repo: 'app', number: 7, repoUrl: REPO });
+      const p = prComment(REPO, 7, body);
+      const identity = `github ${REPO} pull/7 comment ${String((p.comment as Record<string, unknown>).id)}`;
+      expect(parseEvent('issue_comment', p)).toEqual({ kind: 'request', repo: REPO, number: 7, owner: 'octo', name: 'app', identity });
     }
   });
 

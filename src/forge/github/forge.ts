@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../core/config.js';
 import { badInput } from '../../core/errors.js';
-import type { Forge, HookIntent, HookRequest } from '../../core/forge.js';
+import type { Forge, HookRequest } from '../../core/forge.js';
 import { headerValue } from '../headers.js';
 import { createGitHubApi, type GitHubApi } from './api.js';
 import { refusedRepository } from './allow.js';
-import { payloadIdentity } from './identity.js';
 import { parseEvent } from './parse.js';
 import { checkSignature } from './verify.js';
 
@@ -33,20 +32,7 @@ export function githubForge(config: Config, api: GitHubApi = createGitHubApi({ a
       return { id, event };
     },
     refused: (payload) => refusedRepository(config.github.repositories, payload),
-    parse(event, payload): HookIntent {
-      const intent = parseEvent(event, payload);
-      switch (intent.kind) {
-        case 'build': {
-          const { identity, windowMs } = payloadIdentity(event, payload, intent);
-          const { defaultBranch: _unused, ...rest } = intent;
-          return windowMs === undefined ? { ...rest, identity } : { ...rest, identity, windowMs };
-        }
-        case 'prComment':
-          return { kind: 'request', repo: intent.repoUrl, number: intent.number, owner: intent.owner, name: intent.repo, identity: payloadIdentity(event, payload, intent).identity };
-        default:
-          return intent;
-      }
-    },
+    parse: parseEvent,
     pullHead: (owner, name, number) => api.getPullHead(owner, name, number),
   };
 }

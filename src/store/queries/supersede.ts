@@ -1,9 +1,10 @@
+import type { Transaction } from 'kysely';
 import type { BuildRecord } from '../../core/build.js';
 import type { Supersession } from '../../core/store.js';
 import type { SqlBackend } from '../backend.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
-import type { BuildRow } from '../schema.js';
+import type { BuildRow, Database } from '../schema.js';
 import { dropBuildArgs } from './drop-build-args.js';
 
 /** A build and the `seq` of its group's first build: siblings are younger rows of an older request. */
@@ -20,51 +21,63 @@ type LiveRow = BuildRow & { unit_seq: number };
  * lock, so no claim starts a build between the choice and the cancel.
  */
 export async function supersede(backend: SqlBackend, repo: string, branch: string): Promise<Supersession | undefined> {
-  const result = await backend.db.transaction().execute(async (trx) => {
-    await backend.lock(trx, 'claim');
-    const rows: LiveRow[] = await trx
-      .selectFrom('builds as r')
-      .innerJoin('builds as p', 'p.id', 'r.group_id')
-      .selectAll('r')
-      .select('p.seq as unit_seq')
-      .where('r.repo', '=', repo)
-      .where('r.branch', '=', branch)
-      .where('r.status', 'in', ['queued', 'started'])
-      .execute();
-    const live = rows.map((row) => ({ row, build: toBuildRecord(row) })).filter(({ build }) => !isTagBuild(build));
-    const newestSeq = Math.max(...live.map(({ row }) => row.unit_seq));
-    const newest = live.filter(({ row }) => row.unit_seq === newestSeq).sort((a, b) => a.row.seq - b.row.seq)[0];
-    if (!newest) return undefined;
-    const older = live.filter(({ row }) => row.unit_seq < newestSeq);
-    const error = `superseded by ${newest.build.groupId}`;
-    const at = now();
-    const ids = older.filter(({ row }) => row.status === 'queued').map(({ row }) => row.id);
-    const canceledRows =
-      ids.length === 0
-        ? []
-        : await trx
-            .updateTable('builds')
-            .set({ status: 'canceled', error, finished_at: at, updated_at: at })
-            .where('id', 'in', ids)
-            .where('status', '=', 'queued')
-            .returningAll()
-            .execute();
-    let dropped = false;
-    const canceled: BuildRecord[] = [];
-    // A canceled build will never need its build-arg values.
-    for (const row of canceledRows) {
-      const result = await dropBuildArgs(trx, row);
-      dropped ||= result.dropped;
-      canceled.push(toBuildRecord(result.row));
-    }
-    const running = new Map<string, BuildRecord>();
-    for (const { build } of older.filter(({ row }) => row.status === 'started').sort((a, b) => a.row.seq - b.row.seq)) {
-      if (!running.has(build.groupId)) running.set(build.groupId, build);
-    }
-    return { supersession: { newest: newest.build, canceled: canceled.sort(bySeqOf(canceledRows)), running: [...running.values()] }, dropped };
-  });
-  if (result?.dropped) await backend.forget();
-  return result?.supersession;
+  const result = await backend.db.transaction().execute((trx) => supersedeIn(backend, trx, repo, branch));
+  if (result.dropped) await backend.forget();
+  return result.supersession;
+}
+
+/**
+ * `supersede` inside a transaction the caller holds (a delivery's, so its build and the cancels commit
+ * together). `dropped`: build-argument values were rewritten away, and the caller calls
+ * `backend.forget()` once the transaction has committed.
+ */
+export async function supersedeIn(
+  backend: SqlBackend,
+  trx: Transaction<Database>,
+  repo: string,
+  branch: string,
+): Promise<{ supersession: Supersession | undefined; dropped: boolean }> {
+  await backend.lock(trx, 'claim');
+  const rows: LiveRow[] = await trx
+    .selectFrom('builds as r')
+    .innerJoin('builds as p', 'p.id', 'r.group_id')
+    .selectAll('r')
+    .select('p.seq as unit_seq')
+    .where('r.repo', '=', repo)
+    .where('r.branch', '=', branch)
+    .where('r.status', 'in', ['queued', 'started'])
+    .execute();
+  const live = rows.map((row) => ({ row, build: toBuildRecord(row) })).filter(({ build }) => !isTagBuild(build));
+  const newestSeq = Math.max(...live.map(({ row }) => row.unit_seq));
+  const newest = live.filter(({ row }) => row.unit_seq === newestSeq).sort((a, b) => a.row.seq - b.row.seq)[0];
+  if (!newest) return { supersession: undefined, dropped: false };
+  const older = live.filter(({ row }) => row.unit_seq < newestSeq);
+  const error = `superseded by ${newest.build.groupId}`;
+  const at = now();
+  const ids = older.filter(({ row }) => row.status === 'queued').map(({ row }) => row.id);
+  const canceledRows =
+    ids.length === 0
+      ? []
+      : await trx
+          .updateTable('builds')
+          .set({ status: 'canceled', error, finished_at: at, updated_at: at })
+          .where('id', 'in', ids)
+          .where('status', '=', 'queued')
+          .returningAll()
+          .execute();
+  let dropped = false;
+  const canceled: BuildRecord[] = [];
+  // A canceled build will never need its build-arg values.
+  for (const row of canceledRows) {
+    const result = await dropBuildArgs(trx, row);
+    dropped ||= result.dropped;
+    canceled.push(toBuildRecord(result.row));
+  }
+  const running = new Map<string, BuildRecord>();
+  for (const { build } of older.filter(({ row }) => row.status === 'started').sort((a, b) => a.row.seq - b.row.seq)) {
+    if (!running.has(build.groupId)) running.set(build.groupId, build);
+  }
+  return { supersession: { newest: newest.build, canceled: canceled.sort(bySeqOf(canceledRows)), running: [...running.values()] }, dropped };
 }
 
 /** Tags are releases: each build of one is kept, whatever else is pushed. */

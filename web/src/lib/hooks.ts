@@ -16,6 +16,8 @@ export interface Resource<T> {
   error: Error | undefined;
   loading: boolean;
   reload(): void;
+  /** Changes the loaded data in place (a live event said what changed); nothing before it is loaded. */
+  update(change: (data: T) => T): void;
 }
 
 /**
@@ -29,6 +31,10 @@ export function usePolled<T>(key: string, load: (signal: AbortSignal) => Promise
   const loadRef = useRef(load);
   loadRef.current = load;
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  const update = useCallback(
+    (change: (data: T) => T) => setState((s) => (s.key === key && s.data !== undefined ? { ...s, data: change(s.data) } : s)),
+    [key],
+  );
 
   useEffect(() => {
     const controller = new AbortController();
@@ -57,7 +63,7 @@ export function usePolled<T>(key: string, load: (signal: AbortSignal) => Promise
     };
   }, [delay, state, reload]);
 
-  return { data: current.data, error: current.error, loading: current.data === undefined && current.error === undefined, reload };
+  return { data: current.data, error: current.error, loading: current.data === undefined && current.error === undefined, reload, update };
 }
 
 /** Sets the tab's title while a page is shown. */

@@ -4,7 +4,7 @@ import { StatsChart } from '../components/StatsChart';
 import { StatusBadge } from '../components/StatusBadge';
 import { BuildDuration, TimeAgo } from '../components/Time';
 import { api } from '../lib/api';
-import { useBuildEvents } from '../lib/events';
+import { useBuildEvents, type BuildChange } from '../lib/events';
 import { shortSha, shortTag } from '../lib/format';
 import { useNow, usePolled, useTitle } from '../lib/hooks';
 import { Link, buildPath, navigate } from '../lib/router';
@@ -18,6 +18,13 @@ const IDLE_MS = 10_000;
 const LIVE_MS = 15_000;
 
 const FILTERS: { value: string; label: string }[] = [{ value: '', label: 'All' }, ...STATUSES.map((s) => ({ value: s, label: s }))];
+
+/** The unfiltered list, newest first, after `change`: a known build replaced, a new one put on top. */
+function applyChange(list: Build[], change: BuildChange, limit: number): Build[] {
+  const at = list.findIndex((b) => b.id === change.build.id);
+  if (at >= 0) return list.map((b, i) => (i === at ? change.build : b));
+  return change.type === 'created' ? [change.build, ...list].slice(0, limit) : list;
+}
 
 function BuildRow({ build, now }: { build: Build; now: number }) {
   return (
@@ -57,15 +64,20 @@ function BuildRow({ build, now }: { build: Build; now: number }) {
 export function BuildsPage({ status }: { status: string }) {
   const [limit, setLimit] = useState(PAGE);
   const now = useNow(1000);
-  const reload = useRef<() => void>(() => undefined);
-  const live = useBuildEvents(() => reload.current());
+  const onChange = useRef<(change: BuildChange | undefined) => void>(() => undefined);
+  const live = useBuildEvents((change) => onChange.current(change));
   const builds = usePolled(
     // The limit is not part of the key: "Show more" keeps the rows on screen while it loads.
     `builds:${status}`,
     (signal) => api.builds({ limit, status: status || undefined }, signal),
     (data) => (live ? LIVE_MS : data?.some((b) => isActive(b.status)) ? ACTIVE_MS : IDLE_MS),
   );
-  reload.current = builds.reload;
+  // The event carries the build as the list shows it: applied at once, without a round trip per open
+  // page. A filtered list, or a stream that (re)opened (what it missed is unknown), is reloaded.
+  onChange.current = (change) => {
+    if (change === undefined || status) builds.reload();
+    else builds.update((list) => applyChange(list, change, limit));
+  };
   useTitle('Builds');
   const active = builds.data?.filter((b) => isActive(b.status)).length ?? 0;
 
