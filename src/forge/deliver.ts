@@ -130,8 +130,14 @@ async function receive(deps: DeliveryDeps, d: Delivery, build?: NewBuild, window
   }
   if (receipt.kind === 'queued' && receipt.created) {
     // Superseded in the delivery's own transaction: what is left is telling the runs and the scheduler.
-    await afterSuperseded(deps, receipt.superseded);
-    deps.wake();
+    // The build is recorded: a failure here is logged, never answered (the forge would deliver again).
+    try {
+      await afterSuperseded(deps, receipt.superseded);
+    } catch (err) {
+      deps.log?.warn(`build ${receipt.build.id} queued, but its superseded running builds were not all canceled: ${toError(err).message}`);
+    } finally {
+      deps.wake();
+    }
   }
   return receipt;
 }

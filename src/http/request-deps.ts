@@ -2,8 +2,9 @@ import type { RequestDeps } from '../trigger/request.js';
 import type { AppDeps } from './app.js';
 
 /** What the build use cases (request, rebuild, cancel) need, from the app's parts. */
-export function requestDeps(deps: AppDeps): RequestDeps {
+export function requestDeps(deps: AppDeps, log?: RequestDeps['log']): RequestDeps {
   return {
+    log,
     store: deps.store,
     allowedSchemes: deps.config.builds.allowedSchemes,
     cancelSuperseded: deps.config.builds.cancelSuperseded,

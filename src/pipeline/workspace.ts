@@ -20,6 +20,15 @@ interface Mark {
 
 const RUN = randomBytes(8).toString('hex');
 
+/**
+ * Where a run of a build works: `<paths.builds>/workspaces/<id>.<attempt>`. One path per attempt: a
+ * process killed mid-build leaves its workspace behind (and a git it had started may still be writing
+ * there), so the next attempt, on this host or another sharing paths.builds, must not need that path.
+ */
+export function workspaceOf(buildsDir: string, build: { id: string; attempt: number }): string {
+  return join(buildsDir, 'workspaces', `${build.id}.${build.attempt}`);
+}
+
 /** Creates `dir` as a new directory of this build's own; an existing path is never adopted. */
 export async function createWorkspace(dir: string): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { missingLabels, type Claimer } from '../core/agent.js';
 import type { BuildRecord } from '../core/build.js';
 import type { BuildFile } from '../core/project.js';
@@ -7,6 +6,7 @@ import type { BuildEvents } from '../core/events.js';
 import { LeaseLostError, type Lease, type Store } from '../core/store.js';
 import type { LogHub } from '../logs/hub.js';
 import { runPipeline } from '../pipeline/run.js';
+import { removeStaleWorkspace, workspaceOf } from '../pipeline/workspace.js';
 import type { PipelineDeps } from '../pipeline/types.js';
 import { BuildGroup } from './group.js';
 import { leasedStore, markingPushes } from './leased.js';
@@ -32,6 +32,10 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
   const store = lease ? leasedStore(deps.store, lease, (deps.config.builds.leaseSeconds * 1000 * 2) / 3) : deps.store;
   const engine = lease ? markingPushes(deps.engine, store, build.id) : deps.engine;
   const group = new BuildGroup(build, { store, events: deps.events, log });
+  const attempt = lease?.attempt ?? build.attempt;
+  // An earlier attempt's workspace goes now when the process that made it is gone (killed mid-build),
+  // not only at this host's next start-up; one of a process still running is that process's to remove.
+  for (let a = 1; a < attempt; a++) await removeStaleWorkspace(workspaceOf(deps.config.paths.builds, { id: build.id, attempt: a })).catch(() => false);
   try {
     const result = await runPipeline(
       { ...deps, engine, history: store },
@@ -39,7 +43,7 @@ export async function executeBuild(build: BuildRecord, deps: ExecuteDeps, signal
         repo: build.repo,
         ref: build.branch || undefined,
         options: build.options,
-        workDir: join(deps.config.paths.builds, 'workspaces', build.id),
+        workDir: workspaceOf(deps.config.paths.builds, { id: build.id, attempt }),
         log,
         signal,
       },

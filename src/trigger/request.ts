@@ -1,4 +1,5 @@
-import { badInput } from '../core/errors.js';
+import type { Logger } from 'pino';
+import { badInput, toError } from '../core/errors.js';
 import type { BuildOptions, BuildRecord, Trigger } from '../core/build.js';
 import type { NewBuild, Supersession } from '../core/store.js';
 import { checkRefName, checkRepoUrl } from '../git/url.js';
@@ -11,6 +12,8 @@ export interface RequestDeps extends CancelDeps {
   wake(): void;
   /** `builds.cancelSuperseded`: a newer build of a branch cancels the one running too. */
   cancelSuperseded: boolean;
+  /** Where a build queued despite a step after it failing (superseding the older ones) is reported. */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export interface BuildInput {
@@ -38,11 +41,21 @@ export async function requestBuild(deps: RequestDeps, input: BuildInput): Promis
   return result;
 }
 
-/** What follows a newly queued build: older ones of its branch are superseded, and the scheduler woken. */
+/**
+ * What follows a newly queued build: older ones of its branch are superseded, and the scheduler woken.
+ * The build is queued whatever happens here: the request is answered with it, never with an error
+ * (its caller would ask again and queue it twice). Superseding that fails (the database busy past its
+ * pool's wait) leaves the older builds of the branch queued; the next request of the branch cancels them.
+ */
 async function afterCreated(deps: RequestDeps, build: BuildRecord): Promise<void> {
-  // Tags are releases, each kept: they neither supersede nor are superseded.
-  if (build.options.webhook?.refType !== 'tag') await afterSuperseded(deps, await deps.store.supersede(build.repo, build.branch));
-  deps.wake();
+  try {
+    // Tags are releases, each kept: they neither supersede nor are superseded.
+    if (build.options.webhook?.refType !== 'tag') await afterSuperseded(deps, await deps.store.supersede(build.repo, build.branch));
+  } catch (err) {
+    deps.log?.warn(`build ${build.id} queued, but the older builds of its branch were not superseded: ${toError(err).message}`);
+  } finally {
+    deps.wake();
+  }
 }
 
 /** The build an untrusted request asks for, validated; throws a bad-input error saying what is wrong. */

@@ -9,6 +9,7 @@ import { BASE, inRegistry } from '../helpers/pipeline.js';
 import type { DeliveryView } from '../helpers/hook-app.js';
 import { getJson, waitFor } from '../helpers/server.js';
 import { httpsRoot, startWebhookServer, statusesFor, type WebhookServer } from '../helpers/webhook-server.js';
+import { workspaceOf } from '../../src/pipeline/workspace.js';
 import { FakeGitHub } from './fake-github.js';
 import { githubRequest, prComment, pushToMaster, rewriteRepo } from './fixtures.js';
 
@@ -191,7 +192,7 @@ describe('GitHub webhooks end to end', () => {
     const name = `gh-slow-${uniq()}`;
     const { sha } = await makeBareRepo(join(root, OWNER), name, { Dockerfile: `FROM ${BASE}\nRUN echo ${name} && sleep 3\n`, 'build.yml': `${name}: {}\n` });
     const res = await push(`${git.url}/${OWNER}/${name}.git`, 'master', sha);
-    const workspace = join(config.paths.builds, 'workspaces', String(res.body.id));
+    const workspace = workspaceOf(config.paths.builds, { id: String(res.body.id), attempt: 1 });
     const seen = await waitFor(async () => {
       const files = await filesUnder(workspace);
       // `.git` is a file pointing into the git cache (a directory with builds.gitCache: false).

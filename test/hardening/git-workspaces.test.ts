@@ -11,7 +11,7 @@ import { createLineLog } from '../../src/logs/line-log.js';
 import { createBuildRunner } from '../../src/main/runner.js';
 import { KeyedLock } from '../../src/pipeline/lock.js';
 import { runPipeline } from '../../src/pipeline/run.js';
-import { WORKSPACE_MARK } from '../../src/pipeline/workspace.js';
+import { WORKSPACE_MARK, workspaceOf } from '../../src/pipeline/workspace.js';
 import { removeStaleWorkspaces } from '../../src/runner/housekeeping.js';
 import { openStore } from '../../src/store/open.js';
 import { testConfig, uniq } from '../helpers/config.js';
@@ -138,18 +138,47 @@ describe('workspaces: only what Roger created is ever removed', () => {
     const first = await startServer(file);
     const id = (await getJson<{ id: string }>(`${first.url}/api/build?repo=${encodeURIComponent(slow)}`)).body.id;
     await readUntil(`${first.url}/api/builds/${id}/log`, `started-${name}`);
-    expect(existsSync(join(ws, id, WORKSPACE_MARK))).toBe(true);
+    const workspace = workspaceOf(join(dir, 'builds'), { id, attempt: 1 });
+    expect(existsSync(join(workspace, WORKSPACE_MARK))).toBe(true);
     await first.kill9();
-    expect(existsSync(join(ws, id))).toBe(true);
+    expect(existsSync(workspace)).toBe(true);
 
     const second = await startServer(file);
     try {
-      expect(existsSync(join(ws, id))).toBe(false);
+      expect(existsSync(workspace)).toBe(false);
       expect(await readFile(planted, 'utf8')).toBe('precious\n');
       expect((await lstat(join(ws, 'link'))).isSymbolicLink()).toBe(true);
       expect(await readFile(outside, 'utf8')).toBe('precious\n');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('the next attempt of a build whose process was killed mid-build runs, beside the workspace it left', async () => {
+    const { config } = testConfig('builds:\n  allowedSchemes: [file]\ndocker:\n  fake:\n    delayMs: 0\n');
+    const store = await openStore(null, { dataDir: config.paths.builds });
+    const { build } = await store.createBuild({ repo: `file://${repo}`, branch: 'master', trigger: 'api', options: {}, commit: null });
+    // Attempt 1 was claimed by a process that was killed after creating its workspace: the directory
+    // stays, marked by a process that no longer runs, and nothing swept it (no process started since).
+    await store.claimNext(null, { lease: { owner: `server:${config.agent.name}`, seconds: 30 } });
+    const left = workspaceOf(config.paths.builds, { id: build.id, attempt: 1 });
+    await mkdir(left, { recursive: true });
+    await writeFile(join(left, WORKSPACE_MARK), mark({ pid: await deadPid() }));
+    await precious(join(left, 'src'));
+    const runner = createBuildRunner({ config, store, log: silent });
+    await runner.start();
+    try {
+      const done = await waitFor(async () => {
+        const b = await store.getBuild(build.id);
+        return b && b.status !== 'queued' && b.status !== 'started' ? b : undefined;
+      }, 60_000, 'the build to run again');
+      expect(done, JSON.stringify(done)).toMatchObject({ status: 'passed', attempt: 2 });
+      // The dead process's workspace is gone with it; the second attempt's own is removed as usual.
+      expect(existsSync(left)).toBe(false);
+      expect(existsSync(workspaceOf(config.paths.builds, done))).toBe(false);
+    } finally {
+      await runner.stop(5_000);
+      await store.close();
     }
   });
 
@@ -174,7 +203,7 @@ describe('the runner\'s git adapter enforces builds.allowedSchemes itself', () =
       expect(done.status).toBe('failed');
       expect(done.error).toMatch(/scheme 'file' is not allowed \(allowed: https\)/);
       expect(done.commit).toBeNull();
-      expect(existsSync(join(config.paths.builds, 'workspaces', build.id))).toBe(false);
+      expect(existsSync(workspaceOf(config.paths.builds, build))).toBe(false);
       // The same for the default-branch lookup, the adapter's other way to reach a remote.
       const git = createGit({ allowedSchemes: config.builds.allowedSchemes });
       await expect(git.defaultBranch(repo)).rejects.toMatchObject({ kind: 'bad-input' });

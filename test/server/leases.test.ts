@@ -66,8 +66,10 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
     const { server, url } = await cluster();
     const dir = await mkdtemp(join(root, 'rec-'));
     const name = `a-${uniq()}`;
-    // A short lease for the agent that dies; the survivor's heartbeat is what notices it expired.
-    const doomed = await agent(clusterConfig({ url, name, concurrent: 1, leaseSeconds: 3, delayMs: 4000, record: join(dir, 'a.jsonl') }));
+    // A short lease for the agent that dies; the survivor's heartbeat is what notices it expired. Each of
+    // its engine calls (base image check, build, push) takes an hour: once it holds the build, it is
+    // inside a step before the push until it is killed, however slowly this machine runs.
+    const doomed = await agent(clusterConfig({ url, name, concurrent: 1, leaseSeconds: 3, delayMs: 3_600_000, record: join(dir, 'a.jsonl') }));
     const id = await queue(server);
     await waitFor(async () => (await get(server, id)).lease_owner === `agent:${name}`, 60_000, 'the first agent to claim the build');
     const survivorName = `b-${uniq()}`;

@@ -42,6 +42,25 @@ const statusOf = async (store: Store, id: string) => {
 describe.each(backendCases)('superseding ($name)', (c) => {
   const ctx = useStore(c);
 
+  it('a build queued when superseding then fails is answered, not an error; the next request of the branch supersedes', async () => {
+    const { store } = ctx();
+    let failures = 1;
+    // The database busy past the pool's wait, after the build's insert committed.
+    const flaky: Store = {
+      ...store,
+      supersede: (repo, branch) => (failures-- > 0 ? Promise.reject(new Error('timeout exceeded when trying to connect')) : store.supersede(repo, branch)),
+    };
+    const { deps } = harness(flaky);
+    const warnings: string[] = [];
+    let woken = 0;
+    const first = await request({ ...deps, wake: () => void woken++, log: { warn: (msg: string) => void warnings.push(msg) } });
+    const second = await request({ ...deps, wake: () => void woken++ });
+    expect([first.status, second.status]).toEqual(['queued', 'queued']);
+    expect(woken).toBe(2);
+    expect(warnings).toEqual([`build ${first.id} queued, but the older builds of its branch were not superseded: timeout exceeded when trying to connect`]);
+    expect(await statusOf(store, first.id)).toEqual({ status: 'canceled', error: `superseded by ${second.id}` });
+  });
+
   it('cancels the older queued builds of a branch when a newer one is queued, and only those', async () => {
     const { store } = ctx();
     const { deps, touched } = harness(store);

@@ -13,7 +13,7 @@ export function buildRoutes(app: FastifyInstance, deps: AppDeps): void {
     const query = (req.query ?? {}) as Params;
     const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Params) : {};
     const input = { ...query, ...body };
-    const { build } = await requestBuild(requestDeps(deps), { repo: input.repo, branch: input.branch, options: input.options, trigger: 'api' });
+    const { build } = await requestBuild(requestDeps(deps, req.log), { repo: input.repo, branch: input.branch, options: input.options, trigger: 'api' });
     return { message: 'build scheduled', repo: build.repo, branch: build.branch || null, id: build.id, build: renderBuild(build) };
   };
   app.get('/api/build', async (req, reply) => reply.code(202).send(await handler(req)));

@@ -93,7 +93,7 @@ export function buildsRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
     // A rebuild is asked for explicitly: webhook matching no longer applies, only the build options do.
     const { webhook: _webhook, ...options } = old.options;
-    const { build } = await requestBuild(requestDeps(deps), { repo: old.repo, branch: old.branch, options, trigger: 'api' });
+    const { build } = await requestBuild(requestDeps(deps, req.log), { repo: old.repo, branch: old.branch, options, trigger: 'api' });
     return reply.code(202).send({ message: 'build scheduled', id: build.id, build: renderBuild(build) });
   });
 }
