@@ -10,7 +10,8 @@ import { BASE } from '../helpers/pipeline.js';
 import { readUntil, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 import { engine, FINISHED, removeEngine, freshDatabase, getAgents, getBuild, PG, queue, startAgent, type AgentProcess } from './fleet.js';
 
-const servicesDir = (): string => process.env.ROGER_SERVICES_DIR ?? join(import.meta.dirname, '..', '..', '.services');
+// Empty means unset, as in the scripts' ${ROGER_SERVICES_DIR:-…}.
+const servicesDir = (): string => process.env.ROGER_SERVICES_DIR || join(import.meta.dirname, '..', '..', '.services');
 
 /**
  * An agent on a throwaway Docker engine of its own (never one the other tests share), stopped while
