@@ -34,6 +34,12 @@ export interface AgentRecord {
   lastHeartbeat: string;
 }
 
+/** An agent as the store lists it: its last heartbeat, and what the fleet counted about it. */
+export interface AgentView extends AgentRecord {
+  /** Its runs taken back because their lease ran out (or it restarted under its name), ever. */
+  leaseExpiries: number;
+}
+
 /** The identity a claim is made under: the claimer's name and what it offers. */
 export interface Claimer {
   agent: string;

@@ -1,4 +1,4 @@
-import type { AgentRecord, Claimer, Labels } from './agent.js';
+import type { AgentRecord, AgentView, Claimer, Labels } from './agent.js';
 import type { BuildOptions, BuildRecord, BuildStatus, Trigger } from './build.js';
 import type { NotificationAttempt } from './notifier.js';
 
@@ -184,7 +184,7 @@ export interface Store {
   /** Records an agent's heartbeat (inserted the first time). */
   recordAgent(agent: AgentRecord): Promise<void>;
   /** Every agent that ever reported, by name. */
-  listAgents(): Promise<AgentRecord[]>;
+  listAgents(): Promise<AgentView[]>;
   /** Requests' first builds an agent started after `since` (ISO-8601), oldest start first, at most `limit`. */
   listStartedSince(since: string, limit: number): Promise<BuildRecord[]>;
   /** Replaces the labels `repo`'s builds ask of agents. */

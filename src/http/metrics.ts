@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AgentRecord } from '../core/agent.js';
+import type { AgentView } from '../core/agent.js';
 import type { BuildRecord, BuildStatus } from '../core/build.js';
 
 /** Build durations in seconds: builds take seconds to tens of minutes. */
@@ -46,6 +46,13 @@ export class Metrics {
   });
   private readonly agentRunning = new Gauge({ name: 'roger_agent_builds_running', help: 'Builds the agent ran at its last heartbeat.', labelNames: ['agent'], registers: [this.registry] });
   private readonly agentCapacity = new Gauge({ name: 'roger_agent_capacity', help: 'Builds the agent runs at once (-1: no limit).', labelNames: ['agent'], registers: [this.registry] });
+  // A gauge read from the database, not a counter of this process: the take-back that counts may run in any process.
+  private readonly agentExpiries = new Gauge({
+    name: 'roger_agent_lease_expiries',
+    help: 'Runs of the agent taken back because their lease ran out or it restarted under its name (ever, from the database).',
+    labelNames: ['agent'],
+    registers: [this.registry],
+  });
   private readonly agentWait = new Histogram({
     name: 'roger_agent_queue_wait_seconds',
     help: 'Time requests waited in the queue before an agent started them, by agent (builds started since this server started).',
@@ -61,14 +68,15 @@ export class Metrics {
   }
 
   /** The agents as their last heartbeats left them; `live` tells which heartbeat recently. */
-  observeAgents(agents: readonly { agent: AgentRecord; live: boolean }[]): void {
-    for (const g of [this.agentUp, this.agentHealthy, this.agentRunning, this.agentCapacity]) g.reset();
+  observeAgents(agents: readonly { agent: AgentView; live: boolean }[]): void {
+    for (const g of [this.agentUp, this.agentHealthy, this.agentRunning, this.agentCapacity, this.agentExpiries]) g.reset();
     for (const { agent, live } of agents) {
       const labels = { agent: agent.name };
       this.agentUp.set(labels, live ? 1 : 0);
       this.agentHealthy.set(labels, live && agent.healthy ? 1 : 0);
       this.agentRunning.set(labels, live ? agent.running : 0);
       this.agentCapacity.set(labels, agent.capacity ?? -1);
+      this.agentExpiries.set(labels, agent.leaseExpiries);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { AgentRecord } from '../core/agent.js';
+import type { AgentView } from '../core/agent.js';
 import { projectAlias, projectShortName, type BuildOptions, type BuildRecord } from '../core/build.js';
 import type { NotificationAttempt } from '../core/notifier.js';
 import type { Delivery, ProjectSummary } from '../core/store.js';
@@ -39,7 +39,7 @@ export function renderBuild(b: BuildRecord, waiting?: string): Record<string, un
 }
 
 /** An agent as `GET /api/agents` lists it; `live`: it heartbeat recently. */
-export function renderAgent(a: AgentRecord, live: boolean): Record<string, unknown> {
+export function renderAgent(a: AgentView, live: boolean): Record<string, unknown> {
   return {
     name: a.name,
     labels: a.labels,
@@ -51,6 +51,7 @@ export function renderAgent(a: AgentRecord, live: boolean): Record<string, unkno
     problem: live ? a.problem : 'no heartbeat',
     started_at: a.startedAt,
     last_heartbeat: a.lastHeartbeat,
+    lease_expiries: a.leaseExpiries,
   };
 }
 

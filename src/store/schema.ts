@@ -73,6 +73,8 @@ export interface AgentsTable {
   problem: string | null;
   started_at: string;
   last_heartbeat: string;
+  /** Runs of this process taken back after their lease ran out; written by the take-back only (0013). */
+  lease_expiries: Generated<number>;
 }
 
 /**

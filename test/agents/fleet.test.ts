@@ -105,6 +105,8 @@ describe.skipIf(!PG)('agents on two Docker engines', () => {
       const bigRow = page.locator(`tr[data-agent="${BIG}"]`);
       await bigRow.locator('[data-agent-state="healthy"]').waitFor();
       expect(await bigRow.locator('[data-label-pair]').allTextContents()).toEqual(['pool=big']);
+      // No run of the big agent was ever taken back.
+      expect(await bigRow.locator('[data-expiries]').textContent()).toBe('0');
       await page.locator(`tr[data-agent="${SMALL}"] [data-agent-state="healthy"]`).waitFor();
       // A build of the spreading test above: the page names the agent that ran it.
       const ran = await getBuild(server.url, passedId);

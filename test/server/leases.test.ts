@@ -82,6 +82,12 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
     expect(readCalls(join(dir, 'b.jsonl')).filter((c) => c.method === 'push' && c.phase === 'start' && c.build === id)).toHaveLength(1);
     const log = await (await fetch(`${server.url}/api/builds/${id}/log`)).text();
     expect(log).toContain('Re-queued as attempt 2');
+    // The fleet sees the expiry against the agent that lost the run, whichever process took it back.
+    const agents = (await getJson<{ agents: { name: string; lease_expiries: number }[] }>(`${server.url}/api/agents`)).body.agents;
+    expect(agents.filter((a) => [name, survivorName].includes(a.name)).map((a) => [a.name, a.lease_expiries]).sort()).toEqual(
+      [[name, 1], [survivorName, 0]].sort(),
+    );
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain(`roger_agent_lease_expiries{agent="${name}"} 1`);
   }, 240_000);
 
   it('an agent restarted under the same name takes its build back at once, despite a long lease', async () => {

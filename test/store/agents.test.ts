@@ -28,7 +28,10 @@ describe.each(backendCases)('agents in the store ($name)', (c) => {
     await store.recordAgent(agent('b', { labels: { pool: 'big' }, running: 2, healthy: false, problem: 'engine down', lastHeartbeat: '2026-01-01T00:00:05.000Z' }));
     const agents = await store.listAgents();
     expect(agents.map((a) => a.name)).toEqual(['a', 'b']);
-    expect(agents[1]).toEqual(agent('b', { labels: { pool: 'big' }, running: 2, healthy: false, problem: 'engine down', lastHeartbeat: '2026-01-01T00:00:05.000Z' }));
+    expect(agents[1]).toEqual({
+      ...agent('b', { labels: { pool: 'big' }, running: 2, healthy: false, problem: 'engine down', lastHeartbeat: '2026-01-01T00:00:05.000Z' }),
+      leaseExpiries: 0,
+    });
   });
 
   it('records the claiming agent, also on siblings', async () => {

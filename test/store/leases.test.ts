@@ -132,6 +132,36 @@ describe.each(backendCases)('leases ($name)', (c) => {
       for (const s of others) await s.close();
     }
   });
+
+  it('each run taken back counts once against the process that held it, through concurrent take-backs and heartbeats', async () => {
+    const { store, url } = ctx();
+    const beat = (name: string) =>
+      store.recordAgent({ name, labels: {}, capacity: 4, running: 0, version: 't', healthy: true, problem: null, startedAt: '2026-01-01T00:00:00.000Z', lastHeartbeat: new Date().toISOString() });
+    const expiries = async () => Object.fromEntries((await store.listAgents()).map((a) => [a.name, a.leaseExpiries]));
+    await beat('a');
+    await beat('b');
+    for (let i = 0; i < 5; i++) await store.createBuild(newBuild(`https://h/o/x${i}`));
+    for (let i = 0; i < 3; i++) await store.claimNext(null, { lease: A });
+    for (let i = 0; i < 2; i++) await store.claimNext(null, { lease: B });
+    await expireAll(store, 'agent:a');
+    const others = c.name === 'postgres' ? await Promise.all([1, 2].map(async () => (await import('../../src/store/open.js')).openStore(url, { dataDir: '/nonexistent' }))) : [];
+    try {
+      await Promise.all([store, store, ...others].map((s) => s.reclaim({ expired: true })));
+    } finally {
+      for (const s of others) await s.close();
+    }
+    expect(await expiries()).toEqual({ a: 3, b: 0 });
+    // A heartbeat replaces what the agent reports, never what the fleet counted.
+    await beat('a');
+    expect(await expiries()).toEqual({ a: 3, b: 0 });
+    // A restart under its name: taken back at once, counted the same; a failed-lost run counts too.
+    await store.reclaim({ owner: 'agent:b' });
+    await store.claimNext(null, { lease: A });
+    await expireAll(store, 'agent:a');
+    const { failed, requeued } = await store.reclaim({ expired: true });
+    expect(failed.length + requeued.length).toBe(1);
+    expect(await expiries()).toEqual({ a: 4, b: 2 });
+  });
 });
 
 describe.skipIf(!backendCases.some((c) => c.name === 'postgres'))('queue signals (postgres)', () => {

@@ -10,6 +10,7 @@ import { postgresLeases } from './0009-leases.js';
 import { agentsTables } from './0010-agents.js';
 import { queueOrderIndex } from './0011-queue-order-index.js';
 import { postgresRepoQueue } from './0012-repo-queue.js';
+import { leaseExpiries } from './0013-lease-expiries.js';
 
 /**
  * Postgres migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -30,5 +31,6 @@ export const postgresMigrations: MigrationProvider = {
       '0010_agents': agentsTables,
       '0011_queue_order_index': queueOrderIndex,
       '0012_repo_queue': postgresRepoQueue,
+      '0013_lease_expiries': leaseExpiries,
     }),
 };

@@ -10,6 +10,7 @@ import { sqliteLeases } from './0009-leases.js';
 import { agentsTables } from './0010-agents.js';
 import { queueOrderIndex } from './0011-queue-order-index.js';
 import { sqliteRepoQueue } from './0012-repo-queue.js';
+import { leaseExpiries } from './0013-lease-expiries.js';
 
 /**
  * SQLite migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -30,5 +31,6 @@ export const sqliteMigrations: MigrationProvider = {
       '0010_agents': agentsTables,
       '0011_queue_order_index': queueOrderIndex,
       '0012_repo_queue': sqliteRepoQueue,
+      '0013_lease_expiries': leaseExpiries,
     }),
 };

@@ -1,4 +1,4 @@
-import type { AgentRecord, Labels } from '../../core/agent.js';
+import type { AgentRecord, AgentView, Labels } from '../../core/agent.js';
 import type { SqlBackend } from '../backend.js';
 import type { AgentRow } from '../schema.js';
 
@@ -20,12 +20,12 @@ export async function recordAgent(backend: SqlBackend, a: AgentRecord): Promise<
 }
 
 /** Every agent that ever reported, by name. */
-export async function listAgents(backend: SqlBackend): Promise<AgentRecord[]> {
+export async function listAgents(backend: SqlBackend): Promise<AgentView[]> {
   const rows = await backend.db.selectFrom('agents').selectAll().orderBy('name').execute();
   return rows.map(toAgentRecord);
 }
 
-function toAgentRecord(row: AgentRow): AgentRecord {
+function toAgentRecord(row: AgentRow): AgentView {
   return {
     name: row.name,
     labels: parseLabels(row.labels),
@@ -36,6 +36,7 @@ function toAgentRecord(row: AgentRow): AgentRecord {
     problem: row.problem,
     startedAt: row.started_at,
     lastHeartbeat: row.last_heartbeat,
+    leaseExpiries: row.lease_expiries,
   };
 }
 

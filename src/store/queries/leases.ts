@@ -2,7 +2,8 @@ import type { Reclaimed, ReclaimScope } from '../../core/store.js';
 import type { SqlBackend } from '../backend.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
-import type { BuildRow } from '../schema.js';
+import type { Transaction } from 'kysely';
+import type { BuildRow, Database } from '../schema.js';
 
 /** `lease_until` for a lease of `seconds` from now, in the store's timestamp form. */
 export const leaseUntil = (seconds: number): string => new Date(Date.now() + seconds * 1000).toISOString();
@@ -49,6 +50,7 @@ export async function reclaim(backend: SqlBackend, scope: ReclaimScope): Promise
     const result: Reclaimed = { requeued: [], failed: [] };
     const groups = new Map<string, BuildRow[]>();
     for (const row of lost) groups.set(row.group_id, [...(groups.get(row.group_id) ?? []), row]);
+    await countExpiries(trx, groups);
     for (const [groupId, rows] of groups) {
       const all = await trx.selectFrom('builds').select(['id', 'status']).where('group_id', '=', groupId).execute();
       const first = rows.find((r) => r.id === groupId);
@@ -83,6 +85,28 @@ export async function reclaim(backend: SqlBackend, scope: ReclaimScope): Promise
     }
     return result;
   });
+}
+
+/**
+ * Each run taken back counts once against the process that held it (`agents.lease_expiries`), in the
+ * take-back's transaction, so concurrent take-backs never count a run twice. An owner is
+ * `<role>:<name>` and agents are listed by name; a process that never heartbeat has no row to count on.
+ */
+async function countExpiries(trx: Transaction<Database>, groups: ReadonlyMap<string, readonly BuildRow[]>): Promise<void> {
+  const byName = new Map<string, number>();
+  for (const rows of groups.values()) {
+    const owner = rows[0]?.lease_owner;
+    if (!owner) continue;
+    const name = owner.slice(owner.indexOf(':') + 1);
+    byName.set(name, (byName.get(name) ?? 0) + 1);
+  }
+  for (const [name, n] of byName) {
+    await trx
+      .updateTable('agents')
+      .set((eb) => ({ lease_expiries: eb('lease_expiries', '+', n) }))
+      .where('name', '=', name)
+      .execute();
+  }
 }
 
 /** `lost: agent build-1 stopped responding` from the owner `agent:build-1`. */

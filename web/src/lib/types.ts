@@ -58,6 +58,8 @@ export interface Agent {
   problem: string | null;
   started_at: string;
   last_heartbeat: string;
+  /** Its runs taken back because their lease ran out, ever. */
+  lease_expiries: number;
 }
 
 /** One notification attempt (`GET /api/builds/:id/notifications`). */

@@ -51,6 +51,7 @@ export function AgentsPage() {
                 <th scope="col">State</th>
                 <th scope="col">Labels</th>
                 <th scope="col">Running</th>
+                <th scope="col" title="Runs taken back because their lease ran out">Expired leases</th>
                 <th scope="col">Last heartbeat</th>
                 <th scope="col">Version</th>
               </tr>
@@ -78,6 +79,9 @@ export function AgentsPage() {
                   </td>
                   <td data-label="Running" data-running={a.running}>
                     {a.running} / {a.capacity ?? '∞'}
+                  </td>
+                  <td data-label="Expired leases" data-expiries={a.lease_expiries}>
+                    {a.lease_expiries}
                   </td>
                   <td data-label="Last heartbeat">
                     <TimeAgo iso={a.last_heartbeat} now={now} />
