@@ -7,6 +7,7 @@ import { fairOrder } from '../../src/store/queries/fair-order.js';
 import { openSqlBackend } from '../../src/store/open.js';
 import type { NewBuildRow } from '../../src/store/schema.js';
 import { backendCases, newBuild, useStore } from './backends.js';
+import { seedBuilds } from '../helpers/seed-builds.js';
 
 const A = 'https://git.example/a';
 const B = 'https://git.example/b';
@@ -81,10 +82,10 @@ function queuedRow(i: number, repo: string, branch: string): NewBuildRow {
 
 /** 10,000 queued builds over 100 repositories, a branch each (as bench/claims.ts queues them), inserted directly. */
 async function seedQueue(backend: SqlBackend): Promise<void> {
-  for (let start = 0; start < 10_000; start += 1_000) {
-    const rows = Array.from({ length: 1_000 }, (_, k) => queuedRow(start + k, `https://git.example/r${(start + k) % 100}`, `b${start + k}`));
-    await backend.db.insertInto('builds').values(rows).execute();
-  }
+  await seedBuilds(backend, 10_000, (i) => {
+    const { id: _id, group_id: _group, ...row } = queuedRow(i, `https://git.example/r${i % 100}`, `b${i}`);
+    return row;
+  });
 }
 
 describe.each(backendCases)('repo_queue: running groups and oldest queued build per repository ($name)', (c) => {
@@ -219,18 +220,18 @@ describe.each(backendCases)('repo_queue: running groups and oldest queued build 
     const { backend, store } = ctx();
     await seedQueue(backend);
     // The first 100 claims start one build of each repository (their oldest, by the fair order).
-    for (let i = 0; i < 100; i++) expect((await store.claimNext(null))?.id).toBe(`q${i}`);
+    for (let i = 0; i < 100; i++) expect((await store.claimNext(null))?.id).toBe(`seed${i}`);
     await expectInStep(backend);
     await sql`analyze`.execute(backend.db);
     // Every repository runs one: the oldest queued build of all (r0's second) is next, and stays next
     // for a claimer whose labels every repository accepts.
     const next = await fairOrder(backend.db).executeTakeFirst();
-    expect(next?.id).toBe('q100');
+    expect(next?.id).toBe('seed100');
     const claimer = { agent: 'a1', labels: { pool: 'big' } };
     await backend.db.insertInto('repo_labels').values({ repo: 'https://git.example/r0', key: 'pool', value: 'small' }).execute();
     // r0 asks for a label this claimer lacks: r1's is next.
     const t = performance.now();
-    expect((await claimNext(backend, null, { claimer }))?.id).toBe('q101');
+    expect((await claimNext(backend, null, { claimer }))?.id).toBe('seed101');
     console.log(`[${c.name}] claim with every repository running, 10,000 queued: ${(performance.now() - t).toFixed(2)} ms`);
 
     if (c.name === 'postgres') {
