@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { RogerError } from '../core/errors.js';
-import { KeyedLock } from '../pipeline/lock.js';
+import { KeyedLock } from '../core/keyed-lock.js';
 
 /** The lock file's content: who holds it. */
 interface Holder {

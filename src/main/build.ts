@@ -9,7 +9,7 @@ import { createGit } from '../git/cli.js';
 import { gitCacheOf } from '../git/mirror.js';
 import { checkRefName, checkRepoUrl } from '../git/url.js';
 import { createLineLog } from '../logs/line-log.js';
-import { KeyedLock } from '../pipeline/lock.js';
+import { KeyedLock } from '../core/keyed-lock.js';
 import { runPipeline } from '../pipeline/run.js';
 import { parseCommandArgs } from './args.js';
 

@@ -13,7 +13,7 @@ import { LogHub } from '../logs/hub.js';
 import { createNotifications } from '../notify/dispatch.js';
 import { createNotifiers } from '../notify/registry.js';
 import { BaseImageChecks } from '../pipeline/pull.js';
-import { KeyedLock } from '../pipeline/lock.js';
+import { KeyedLock } from '../core/keyed-lock.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { executeBuild } from '../runner/execute.js';
 import { reclaimedHandler, sweepLeftovers } from '../runner/reclaimed.js';

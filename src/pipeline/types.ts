@@ -5,7 +5,7 @@ import type { Commit, Git } from '../core/git.js';
 import type { BuildLog } from '../core/log.js';
 import type { BuildFile, Project } from '../core/project.js';
 import type { PublisherKind } from '../core/publisher.js';
-import type { KeyedLock } from './lock.js';
+import type { KeyedLock } from '../core/keyed-lock.js';
 import type { BaseImageChecks } from './pull.js';
 
 export interface PipelineDeps {

@@ -7,7 +7,7 @@ import type { Config } from '../../src/core/config.js';
 import { FakeEngine } from '../../src/engine/fake.js';
 import { createGit } from '../../src/git/cli.js';
 import { createLineLog } from '../../src/logs/line-log.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.js';
 import { requestBuild } from '../../src/trigger/request.js';
 import { testConfig } from '../helpers/config.js';

@@ -9,7 +9,7 @@ import { FakeEngine } from '../../src/engine/fake.js';
 import { createGit } from '../../src/git/cli.js';
 import { createLineLog } from '../../src/logs/line-log.js';
 import { createBuildRunner } from '../../src/main/runner.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { WORKSPACE_MARK, workspaceOf } from '../../src/pipeline/workspace.js';
 import { removeStaleWorkspaces } from '../../src/runner/housekeeping.js';

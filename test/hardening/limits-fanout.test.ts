@@ -6,7 +6,7 @@ import type { ImageBuildRequest } from '../../src/core/engine.js';
 import { FakeEngine } from '../../src/engine/fake.js';
 import { createGit } from '../../src/git/cli.js';
 import { createLineLog } from '../../src/logs/line-log.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { settleLimited } from '../../src/pipeline/settle-limited.js';
 import { SIBLINGS_PER_INSERT } from '../../src/store/queries/add-siblings.js';

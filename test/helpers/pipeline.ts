@@ -6,7 +6,7 @@ import type { BuildOptions } from '../../src/core/build.js';
 import { createDockerEngine } from '../../src/engine/docker.js';
 import { createGit } from '../../src/git/cli.js';
 import { createLineLog } from '../../src/logs/line-log.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.js';
 import { makeBareRepo, type FixtureFiles, type CommitOptions } from './fixture-repo.js';
 

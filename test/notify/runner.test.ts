@@ -11,7 +11,7 @@ import { createGit } from '../../src/git/cli.js';
 import { LogHub } from '../../src/logs/hub.js';
 import { createNotifications, type Notifications } from '../../src/notify/dispatch.js';
 import { createNotifiers } from '../../src/notify/registry.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { executeBuild } from '../../src/runner/execute.js';
 import { openStore } from '../../src/store/open.js';
 import { testConfig } from '../helpers/config.js';

@@ -14,7 +14,7 @@ import { createLineLog } from '../../src/logs/line-log.js';
 import { statusFor } from '../../src/notify/github-status.js';
 import { pathSkips, projectSkip } from '../../src/pipeline/changes.js';
 import { checkout } from '../../src/pipeline/checkout.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import type { PipelineDeps } from '../../src/pipeline/types.js';
 import { testConfig } from '../helpers/config.js';
 import { commitFiles, makeBareRepo } from '../helpers/fixture-repo.js';

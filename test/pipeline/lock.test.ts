@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 
 describe('KeyedLock', () => {
   it('runs tasks of one key one at a time, in order, and other keys alongside', async () => {

@@ -6,7 +6,7 @@ import { createDockerEngine } from '../../src/engine/docker.js';
 import { createGit } from '../../src/git/cli.js';
 import { gitCacheOf, mirrorPath } from '../../src/git/mirror.js';
 import { createLineLog } from '../../src/logs/line-log.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.js';
 import type { PipelineDeps } from '../../src/pipeline/types.js';
 import { testConfig, uniq } from '../helpers/config.js';

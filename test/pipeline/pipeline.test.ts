@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerEngine } from '../../src/engine/docker.js';
 import { createGit } from '../../src/git/cli.js';
 import { createLineLog } from '../../src/logs/line-log.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { testConfig, uniq } from '../helpers/config.js';
 import { commitFiles, makeBareRepo } from '../helpers/fixture-repo.js';

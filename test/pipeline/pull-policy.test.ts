@@ -7,7 +7,7 @@ import type { Engine } from '../../src/core/engine.js';
 import { createDockerEngine } from '../../src/engine/docker.js';
 import { createGit } from '../../src/git/cli.js';
 import { createLineLog } from '../../src/logs/line-log.js';
-import { KeyedLock } from '../../src/pipeline/lock.js';
+import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { BaseImageChecks } from '../../src/pipeline/pull.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { testConfig, uniq } from '../helpers/config.js';
