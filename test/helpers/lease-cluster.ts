@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { writeConfig } from './config.js';
+import { uniq, writeConfig } from './config.js';
+import { getJson, startServer, type ServerProcess } from './server.js';
+import { createTestDatabase } from './test-database.js';
 
 const ROGER = join(import.meta.dirname, '..', '..', 'bin', 'roger');
 
@@ -111,4 +113,49 @@ export function readCalls(file: string): EngineCall[] {
     .split('\n')
     .filter((l) => l.startsWith('{') && l.endsWith('}'))
     .map((l) => JSON.parse(l) as EngineCall);
+}
+
+/** A build as the lease tests read it from the API. */
+export interface LeaseBuild {
+  id: string;
+  status: string;
+  attempt: number;
+  lease_owner: string | null;
+  error: string | null;
+}
+
+export const getLeaseBuild = async (server: ServerProcess, id: string): Promise<LeaseBuild> =>
+  (await getJson<{ build: LeaseBuild }>(`${server.url}/api/builds/${id}`)).body.build;
+
+/**
+ * What a lease test file starts: per test a database of its own with an API-only server, agents, and
+ * anything else to undo; `close` undoes it all, newest first. `ending` is how its processes are stopped
+ * then: `kill9`, or `stop` (SIGTERM, so a run still going is aborted and its containers removed).
+ */
+export class LeaseCluster {
+  private readonly undo: (() => Promise<unknown>)[] = [];
+
+  constructor(private readonly ending: 'kill9' | 'stop') {}
+
+  defer(fn: () => Promise<unknown>): void {
+    this.undo.push(fn);
+  }
+
+  async server(o: { leaseSeconds: number; real?: boolean; extra?: string }): Promise<{ url: string; server: ServerProcess }> {
+    const db = await createTestDatabase(process.env.ROGER_TEST_PG ?? '', 'roger_lease');
+    this.defer(db.drop);
+    const server = await startServer(clusterConfig({ ...o, url: db.url, name: `srv-${uniq()}`, concurrent: 0 }));
+    this.defer(() => (this.ending === 'kill9' ? server.kill9() : server.stop()));
+    return { url: db.url, server };
+  }
+
+  async agent(configFile: string): Promise<AgentProcess> {
+    const a = await startAgent(configFile);
+    this.defer(() => (this.ending === 'kill9' ? a.kill9() : a.stop()));
+    return a;
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.undo.splice(0).reverse()) await fn().catch(() => undefined);
+  }
 }

@@ -5,20 +5,12 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
 import { makeBareRepo } from '../helpers/fixture-repo.js';
-import { clusterConfig, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
-import { createTestDatabase } from '../helpers/test-database.js';
+import { clusterConfig, getLeaseBuild, LeaseCluster, type AgentProcess, type LeaseBuild } from '../helpers/lease-cluster.js';
 import { BASE } from '../helpers/pipeline.js';
-import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
+import { getJson, waitFor, type ServerProcess } from '../helpers/server.js';
 
 const PG = process.env.ROGER_TEST_PG;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-
-interface ApiBuild {
-  id: string;
-  status: string;
-  attempt: number;
-  lease_owner: string | null;
-}
 
 /** Containers (any state) the process `owner` labelled as its own, with their run's labels. */
 async function containersOf(owner: string): Promise<{ id: string; build: string | undefined; attempt: string | undefined }[]> {
@@ -44,7 +36,8 @@ async function exists(id: string): Promise<boolean> {
 describe.skipIf(!PG)('containers left by a killed agent', () => {
   let root: string;
   let repo: string;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  // SIGTERM: a run still going is aborted after shutdownGrace, and its containers removed.
+  const lc = new LeaseCluster('stop');
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'roger-lease-containers-'));
     const name = `leftover-${uniq()}`;
@@ -53,27 +46,16 @@ describe.skipIf(!PG)('containers left by a killed agent', () => {
     repo = `file://${bare.dir}`;
   });
   afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await lc.close();
     await rm(root, { recursive: true, force: true });
   });
 
-  async function cluster(): Promise<{ url: string; server: ServerProcess }> {
-    const db = await createTestDatabase(PG ?? '', 'roger_lease');
-    cleanups.push(db.drop);
-    const server = await startServer(clusterConfig({ url: db.url, name: `srv-${uniq()}`, concurrent: 0, leaseSeconds: 15, real: true }));
-    cleanups.push(() => server.stop());
-    return { url: db.url, server };
-  }
-  async function agent(configFile: string): Promise<AgentProcess> {
-    const a = await startAgent(configFile);
-    // SIGTERM: a run still going is aborted after shutdownGrace, and its containers removed.
-    cleanups.push(() => a.stop());
-    return a;
-  }
+  const cluster = () => lc.server({ leaseSeconds: 15, real: true });
+  const agent = (configFile: string) => lc.agent(configFile);
   const queue = async (server: ServerProcess): Promise<string> =>
     (await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(repo)}&branch=master`)).body.id;
-  const get = async (server: ServerProcess, id: string): Promise<ApiBuild> => (await getJson<{ build: ApiBuild }>(`${server.url}/api/builds/${id}`)).body.build;
-  const passed = (server: ServerProcess, id: string, what: string): Promise<ApiBuild> =>
+  const get = getLeaseBuild;
+  const passed = (server: ServerProcess, id: string, what: string): Promise<LeaseBuild> =>
     waitFor(async () => {
       const b = await get(server, id);
       return ['passed', 'failed', 'canceled'].includes(b.status) ? b : undefined;
@@ -128,14 +110,11 @@ describe.skipIf(!PG)('containers left by a killed agent', () => {
   }, 300_000);
 
   it('are removed when another process on the engine starts, after a process elsewhere took the build back', async () => {
-    const db = await createTestDatabase(PG ?? '', 'roger_lease');
-    cleanups.push(db.drop);
     // The server drives another engine (one that does not answer): its take-back cannot reach the containers.
     const elsewhere = `docker:\n  client:\n    socketPath: ${join(root, 'no-engine.sock')}\n`;
-    const server = await startServer(clusterConfig({ url: db.url, name: `srv-${uniq()}`, concurrent: 0, leaseSeconds: 15, real: true, extra: elsewhere }));
-    cleanups.push(() => server.stop());
+    const { url, server } = await lc.server({ leaseSeconds: 15, real: true, extra: elsewhere });
     const name = `gone-${uniq()}`;
-    const doomed = await agent(clusterConfig({ url: db.url, name, concurrent: 1, leaseSeconds: 3, real: true }));
+    const doomed = await agent(clusterConfig({ url, name, concurrent: 1, leaseSeconds: 3, real: true }));
     const id = await queue(server);
     const left = await killMidHook(doomed, `agent:${name}`, id);
     await waitFor(async () => (await get(server, id)).status === 'queued', 60_000, 'the server to take the build back');
@@ -143,7 +122,7 @@ describe.skipIf(!PG)('containers left by a killed agent', () => {
     expect(await exists(left)).toBe(true);
     // A newcomer on the dead agent's engine: the Store says that run is over, so its container goes.
     const newcomer = `new-${uniq()}`;
-    const started = await agent(clusterConfig({ url: db.url, name: newcomer, concurrent: 1, leaseSeconds: 15, real: true }));
+    const started = await agent(clusterConfig({ url, name: newcomer, concurrent: 1, leaseSeconds: 15, real: true }));
     expect(await exists(left)).toBe(false);
     expect(started.output()).toContain(`removed 1 container(s) left by stopped runs: ${left.slice(0, 12)} (build ${id}, agent:${name})`);
     const build = await passed(server, id, 'the newcomer to run the build');

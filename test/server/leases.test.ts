@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniq } from '../helpers/config.js';
 import { addBranches, makeBareRepo } from '../helpers/fixture-repo.js';
-import { builds, clusterConfig, readCalls, startAgent, type AgentProcess } from '../helpers/lease-cluster.js';
-import { createTestDatabase } from '../helpers/test-database.js';
+import { builds, clusterConfig, getLeaseBuild, LeaseCluster, readCalls, type LeaseBuild } from '../helpers/lease-cluster.js';
 import { getJson, startServer, waitFor, type ServerProcess } from '../helpers/server.js';
 
 const PG = process.env.ROGER_TEST_PG;
-
-interface ApiBuild {
-  id: string;
-  status: string;
-  attempt: number;
-  lease_owner: string | null;
-  error: string | null;
-}
 
 /**
  * Faults of the scale-out setup with real processes (`bin/roger serve` and `bin/roger agent`) on a
@@ -26,7 +17,7 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
   let root: string;
   let repo: string;
   let branches = 0;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const lc = new LeaseCluster('kill9');
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'roger-leases-'));
     const name = `lease-${uniq()}`;
@@ -36,27 +27,16 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
     repo = `file://${bare.dir}`;
   });
   afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await lc.close();
     await rm(root, { recursive: true, force: true });
   });
 
-  async function cluster(): Promise<{ url: string; server: ServerProcess }> {
-    const db = await createTestDatabase(PG ?? '', 'roger_lease');
-    cleanups.push(db.drop);
-    const server = await startServer(clusterConfig({ url: db.url, name: `srv-${uniq()}`, concurrent: 0, leaseSeconds: 15 }));
-    cleanups.push(() => server.kill9());
-    return { url: db.url, server };
-  }
-  async function agent(configFile: string): Promise<AgentProcess> {
-    const a = await startAgent(configFile);
-    cleanups.push(() => a.kill9());
-    return a;
-  }
+  const cluster = () => lc.server({ leaseSeconds: 15 });
+  const agent = (configFile: string) => lc.agent(configFile);
   const queue = async (server: ServerProcess): Promise<string> =>
     (await getJson<{ id: string }>(`${server.url}/api/build?repo=${encodeURIComponent(repo)}&branch=b${branches++}`)).body.id;
-  const get = async (server: ServerProcess, id: string): Promise<ApiBuild> =>
-    (await getJson<{ build: ApiBuild }>(`${server.url}/api/builds/${id}`)).body.build;
-  const finished = (server: ServerProcess, id: string, what: string): Promise<ApiBuild> =>
+  const get = getLeaseBuild;
+  const finished = (server: ServerProcess, id: string, what: string): Promise<LeaseBuild> =>
     waitFor(async () => {
       const b = await get(server, id);
       return ['passed', 'failed', 'canceled'].includes(b.status) ? b : undefined;
@@ -116,9 +96,9 @@ describe.skipIf(!PG)('leases: builds survive processes that die', () => {
     // The agents finish everything with the server gone.
     await waitFor(async () => (await builds(url)).every((b) => b.status === 'passed'), 90_000, 'the agents to finish without the server');
     const restarted = await startServer(clusterConfig({ name: `srv2-${uniq()}`, concurrent: 0, ...dbConfig }));
-    cleanups.push(() => restarted.stop());
+    lc.defer(() => restarted.stop());
     for (const id of ids) expect(await get(restarted, id)).toMatchObject({ status: 'passed', attempt: 1 });
-    const { body } = await getJson<{ builds: ApiBuild[] }>(`${restarted.url}/api/builds?limit=50`);
+    const { body } = await getJson<{ builds: LeaseBuild[] }>(`${restarted.url}/api/builds?limit=50`);
     expect(body.builds.map((b) => b.id).sort()).toEqual([...ids].sort());
   }, 240_000);
 });
