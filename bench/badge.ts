@@ -1,112 +1,125 @@
 /**
  * Badge benchmark (issue 11, item 4): GET /api/projects/:name/badge.svg against 100,000 builds, on
- * SQLite and (when ROGER_TEST_PG is set) Postgres, through the real HTTP app. Half the builds belong to
- * one project's main branch, so a badge for its other branch must not walk them. Target: p99 < 5 ms.
- * Usage: npx tsx bench/badge.ts   (optionally with ROGER_TEST_PG from scripts/postgres.sh)
+ * SQLite and (when ROGER_TEST_PG is set) Postgres. The badges are asked of a real `bin/roger serve`
+ * (API-only: `builds.local: false`) from this process, one request at a time over a kept-alive
+ * connection, as an image proxy asks: the server's answer time, not this process's own work, is what
+ * is timed. Half the builds belong to one project's main branch, so a badge for its other branch must
+ * not walk them. Target: p99 < 5 ms.
+ * Usage: npx tsx bench/badge.ts   (compiles dist/ first; optionally with ROGER_TEST_PG from scripts/postgres.sh)
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import pg from 'pg';
-import { createMasker } from '../src/config/mask.js';
-import { createFakeEngine } from '../src/engine/fake.js';
-import { createApp } from '../src/http/app.js';
-import { Metrics } from '../src/http/metrics.js';
-import { LogHub } from '../src/logs/hub.js';
+import { sql } from 'kysely';
 import { openSqlBackend } from '../src/store/open.js';
-import { createSqlStore } from '../src/store/sql-store.js';
-import { testConfig } from '../test/helpers/config.js';
+import { seedBuilds } from '../test/helpers/seed-builds.js';
+import { startServer } from '../test/helpers/server.js';
+import { createTestDatabase } from '../test/helpers/test-database.js';
 import { percentile } from './lib.js';
 
 const TOTAL = 100_000;
 const PROJECTS = 200;
 const BRANCHES = ['main', 'dev', 'release', 'feature-a', 'feature-b'];
 const STATUSES = ['passed', 'passed', 'passed', 'failed', 'canceled', 'skipped'] as const;
+const WARMUP = 1000;
 const REQUESTS = 3000;
 const HOT = 'https://git.example.test/team/hot.git__hot';
 
-async function run(label: string, url: string): Promise<void> {
-  const backend = await openSqlBackend(url, { dataDir: mkdtempSync(join(tmpdir(), 'roger-bench-badge-')) });
-  const store = createSqlStore(backend);
-  const now = new Date().toISOString();
-  const row = (i: number) => {
-    const hot = i < TOTAL / 2;
-    const p = i % PROJECTS;
-    const repo = hot ? 'https://git.example.test/team/hot.git' : `https://git.example.test/team/p${p}.git`;
-    return {
-      id: `b${i}`,
-      group_id: `b${i}`,
-      project: hot ? HOT : `${repo}__p${p}`,
-      repo,
-      branch: hot ? (i === 0 ? 'rare' : 'main') : (BRANCHES[i % BRANCHES.length] ?? 'main'),
-      status: STATUSES[i % STATUSES.length] ?? 'passed',
-      trigger: 'api' as const,
-      options: '{}',
-      created_at: now,
-      updated_at: now,
-    };
-  };
-  const t0 = performance.now();
-  for (let start = 0; start < TOTAL; start += 1000) {
-    const rows = Array.from({ length: 1000 }, (_, k) => row(start + k));
-    await backend.db.insertInto('builds').values(rows).execute();
-  }
-  console.log(`${label}: ${TOTAL} builds inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const { config } = testConfig('');
-  const scheduler = { wake: () => undefined, cancel: () => false, runningCount: 0 };
-  const app = await createApp({ config, store, logs: new LogHub(store, { mask: createMasker([]) }), engine: createFakeEngine(), metrics: new Metrics(), scheduler });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const badge = (project: string, branch: string) => `${base}/api/projects/${encodeURIComponent(project)}/badge.svg?branch=${encodeURIComponent(branch)}`;
-  const urls = [
-    badge(HOT, 'rare'),
-    badge(HOT, 'main'),
-    badge(HOT, 'absent'),
-    badge('https://git.example.test/team/none.git__none', 'main'),
-    ...Array.from({ length: 50 }, (_, k) => badge(`https://git.example.test/team/p${k}.git__p${k}`, BRANCHES[k % BRANCHES.length] ?? 'main')),
-  ];
-  for (const u of urls) await (await fetch(u)).text();
-  const times: number[] = [];
-  const hotRare: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    const u = urls[i % urls.length] ?? base;
-    const s = performance.now();
-    const res = await fetch(u);
-    await res.text();
-    const ms = performance.now() - s;
-    times.push(ms);
-    if (u === urls[0]) hotRare.push(ms);
-  }
-  const p99 = percentile(times, 99);
-  console.log(
-    `${label}: ${REQUESTS} badge requests, p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms; ` +
-      `the 1-build branch of the 50,000-build project p99 ${percentile(hotRare, 99).toFixed(2)} ms — target p99 < 5 ms: ${p99 < 5 ? 'met' : 'MISSED'}`,
-  );
-  await app.close();
-  await store.close();
+const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: join(import.meta.dirname, '..'), stdio: 'inherit' });
+if (built.status !== 0) throw new Error('npm run build failed');
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
-await run('sqlite', `sqlite:${join(mkdtempSync(join(tmpdir(), 'roger-bench-badge-db-')), 'roger.db')}`);
-const admin = process.env.ROGER_TEST_PG;
-if (admin) {
-  const name = `roger_bench_badge_${randomBytes(4).toString('hex')}`;
-  const q = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await q(`create database ${name}`);
+async function run(label: string, databaseUrl: string): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'roger-bench-badge-'));
   try {
-    const u = new URL(admin);
-    u.pathname = `/${name}`;
-    await run('postgres', u.toString());
+    const backend = await openSqlBackend(databaseUrl, { dataDir: work });
+    const now = new Date().toISOString();
+    const t0 = performance.now();
+    await seedBuilds(backend, TOTAL, (i) => {
+      const hot = i < TOTAL / 2;
+      const p = i % PROJECTS;
+      const repo = hot ? 'https://git.example.test/team/hot.git' : `https://git.example.test/team/p${p}.git`;
+      return {
+        project: hot ? HOT : `${repo}__p${p}`,
+        repo,
+        branch: hot ? (i === 0 ? 'rare' : 'main') : (BRANCHES[i % BRANCHES.length] ?? 'main'),
+        status: STATUSES[i % STATUSES.length] ?? 'passed',
+        created_at: now,
+        updated_at: now,
+      };
+    });
+    // As a server's database stands after autovacuum has seen the rows, not while it is about to.
+    if (label === 'postgres') await sql`analyze builds`.execute(backend.db);
+    await backend.close();
+    console.log(`${label}: ${TOTAL} builds inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const configFile = join(work, 'config.yml');
+    writeFileSync(configFile, `paths:\n  builds: ${join(work, 'builds')}\ndatabase:\n  url: ${databaseUrl}\nbuilds:\n  local: false\n`);
+    const server = await startServer(configFile);
+    try {
+      const badge = (project: string, branch: string) =>
+        `${server.url}/api/projects/${encodeURIComponent(project)}/badge.svg?branch=${encodeURIComponent(branch)}`;
+      const urls = [
+        badge(HOT, 'rare'),
+        badge(HOT, 'main'),
+        badge(HOT, 'absent'),
+        badge('https://git.example.test/team/none.git__none', 'main'),
+        ...Array.from({ length: 50 }, (_, k) => badge(`https://git.example.test/team/p${k}.git__p${k}`, BRANCHES[k % BRANCHES.length] ?? 'main')),
+      ];
+      for (let i = 0; i < WARMUP; i++) await get(urls[i % urls.length] ?? server.url);
+      const times: number[] = [];
+      const hotRare: number[] = [];
+      const codes = new Set<number>();
+      for (let i = 0; i < REQUESTS; i++) {
+        const u = urls[i % urls.length] ?? server.url;
+        const s = performance.now();
+        codes.add(await get(u));
+        const ms = performance.now() - s;
+        times.push(ms);
+        if (u === urls[0]) hotRare.push(ms);
+      }
+      if (codes.size !== 1 || !codes.has(200)) throw new Error(`badge answered ${[...codes].join(', ')}, not only 200`);
+      const p99 = percentile(times, 99);
+      console.log(
+        `${label}: ${REQUESTS} badge requests (after ${WARMUP} warm-up), p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ` +
+          `max ${Math.max(...times).toFixed(2)} ms; the 1-build branch of the 50,000-build project p99 ${percentile(hotRare, 99).toFixed(2)} ms ` +
+          `— target p99 < 5 ms: ${p99 < 5 ? 'met' : 'MISSED'}`,
+      );
+    } finally {
+      await server.stop();
+    }
   } finally {
-    await q(`drop database if exists ${name} with (force)`);
+    rmSync(work, { recursive: true, force: true });
   }
+}
+
+try {
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'roger-bench-badge-db-'));
+  await run('sqlite', `sqlite:${join(sqliteDir, 'roger.db')}`);
+  rmSync(sqliteDir, { recursive: true, force: true });
+  const admin = process.env.ROGER_TEST_PG;
+  if (admin) {
+    const db = await createTestDatabase(admin, 'roger_bench_badge');
+    try {
+      await run('postgres', db.url);
+    } finally {
+      await db.drop();
+    }
+  }
+} finally {
+  agent.destroy();
 }
