@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isRogerError } from '../../src/core/errors.js';
 import { parseBuildFile } from '../../src/buildfile/parse.js';
+import { refusal as refusedAs } from '../helpers/buildfile.js';
 
 const REPO = 'https://github.com/company/redis';
-
-function refusal(text: string): string {
-  try {
-    parseBuildFile(text, { repo: REPO });
-  } catch (err) {
-    expect(isRogerError(err, 'bad-input')).toBe(true);
-    return (err as Error).message;
-  }
-  throw new Error('expected the build file to be refused');
-}
+const refusal = (text: string): string => refusedAs(text, { repo: REPO });
 
 describe('build.yml `agent:` labels', () => {
   it('reads each project\'s labels and what the build asks for together', () => {

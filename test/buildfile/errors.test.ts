@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isRogerError } from '../../src/core/errors.js';
-import { parseBuildFile } from '../../src/buildfile/parse.js';
+import { refusal as refusedAs } from '../helpers/buildfile.js';
 
-/** The bad-input message parseBuildFile throws for `text`. */
-function refusal(text: string, fileName?: string): string {
-  try {
-    parseBuildFile(text, { repo: 'https://github.com/company/redis', fileName });
-  } catch (err) {
-    expect(isRogerError(err, 'bad-input')).toBe(true);
-    return (err as Error).message;
-  }
-  throw new Error('expected the build file to be refused');
-}
+const refusal = (text: string, fileName?: string): string => refusedAs(text, { fileName });
 
 describe('parseBuildFile: refusals carry file:line:col', () => {
   it('reports invalid YAML with its line', () => {

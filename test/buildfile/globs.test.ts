@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isRogerError } from '../../src/core/errors.js';
 import { compileGlobs, globProblem } from '../../src/buildfile/globs.js';
 import { parseBuildFile } from '../../src/buildfile/parse.js';
 import { projectSkip } from '../../src/pipeline/changes.js';
 import { defaultProject } from '../../src/buildfile/interpret.js';
+import { refusal as refusedAs } from '../helpers/buildfile.js';
 
 const REPO = 'https://github.com/company/mono';
-
-function refusal(text: string): string {
-  try {
-    parseBuildFile(text, { repo: REPO });
-  } catch (err) {
-    expect(isRogerError(err, 'bad-input')).toBe(true);
-    return (err as Error).message;
-  }
-  throw new Error('expected the build file to be refused');
-}
+const refusal = (text: string): string => refusedAs(text, { repo: REPO });
 
 describe('path globs', () => {
   it('match as .gitignore lines do', () => {
