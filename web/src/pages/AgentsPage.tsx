@@ -1,4 +1,4 @@
-import { ErrorNotice, Empty, Loading } from '../components/Notice';
+import { ListStatus } from '../components/Notice';
 import { TimeAgo } from '../components/Time';
 import { api } from '../lib/api';
 import { useNow, usePolled, useTitle } from '../lib/hooks';
@@ -31,16 +31,18 @@ export function AgentsPage() {
           <p className="muted page-sub">The processes that run builds, each on its own Docker engine</p>
         </div>
       </div>
-      {agents.error && <ErrorNotice error={agents.error} onRetry={agents.reload} />}
-      {agents.loading && <Loading what="agents" />}
-      {agents.data?.length === 0 && (
-        <Empty>
-          <h2>No agents yet</h2>
-          <p>
-            An agent appears once it starts: <code>roger agent --config FILE</code>, or <code>roger serve</code> with <code>builds.local</code> on.
-          </p>
-        </Empty>
-      )}
+      <ListStatus
+        resource={agents}
+        what="agents"
+        empty={
+          <>
+            <h2>No agents yet</h2>
+            <p>
+              An agent appears once it starts: <code>roger agent --config FILE</code>, or <code>roger serve</code> with <code>builds.local</code> on.
+            </p>
+          </>
+        }
+      />
       {agents.data && agents.data.length > 0 && (
         <div className="card table-card">
           <table className="table agents-table">

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { ErrorNotice, Empty, Loading } from '../components/Notice';
+import { ListStatus } from '../components/Notice';
 import { StatsChart } from '../components/StatsChart';
 import { StatusBadge } from '../components/StatusBadge';
 import { BuildDuration, TimeAgo } from '../components/Time';
@@ -111,16 +111,18 @@ export function BuildsPage({ status }: { status: string }) {
         </div>
       </div>
       {!status && <StatsChart />}
-      {builds.error && <ErrorNotice error={builds.error} onRetry={builds.reload} />}
-      {builds.loading && <Loading what="builds" />}
-      {builds.data?.length === 0 && (
-        <Empty>
-          <h2>{status ? `No ${status} builds` : 'No builds yet'}</h2>
-          <p>
-            {status ? <Link to="/">Show all builds</Link> : <Link to="/new">Start the first build</Link>}
-          </p>
-        </Empty>
-      )}
+      <ListStatus
+        resource={builds}
+        what="builds"
+        empty={
+          <>
+            <h2>{status ? `No ${status} builds` : 'No builds yet'}</h2>
+            <p>
+              {status ? <Link to="/">Show all builds</Link> : <Link to="/new">Start the first build</Link>}
+            </p>
+          </>
+        }
+      />
       {builds.data && builds.data.length > 0 && (
         <div className="card table-card">
           <table className="table builds-table">

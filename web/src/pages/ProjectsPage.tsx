@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import { CopyBadge } from '../components/CopyBadge';
-import { ErrorNotice, Empty, Loading } from '../components/Notice';
+import { ListStatus } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { TimeAgo } from '../components/Time';
 import { api, badgeUrl } from '../lib/api';
@@ -40,16 +40,18 @@ export function ProjectsPage() {
           </label>
         )}
       </div>
-      {projects.error && <ErrorNotice error={projects.error} onRetry={projects.reload} />}
-      {projects.loading && <Loading what="projects" />}
-      {projects.data?.length === 0 && (
-        <Empty>
-          <h2>No projects yet</h2>
-          <p>
-            A project appears after its first build. <Link to="/new">Start one</Link>
-          </p>
-        </Empty>
-      )}
+      <ListStatus
+        resource={projects}
+        what="projects"
+        empty={
+          <>
+            <h2>No projects yet</h2>
+            <p>
+              A project appears after its first build. <Link to="/new">Start one</Link>
+            </p>
+          </>
+        }
+      />
       {shown && shown.length === 0 && projects.data && projects.data.length > 0 && <p className="muted">No project matches “{filter}”.</p>}
       {shown && shown.length > 0 && (
         <div className="card table-card">
