@@ -150,6 +150,35 @@ describe('the wall, the project page and the stats in Chromium', () => {
     expect(browser.errors).toEqual([]);
   }, 120_000);
 
+  it('follows builds on the projects page from the event stream, reloading the list only for a project it does not show', async () => {
+    const { page } = browser;
+    const lists: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/projects') lists.push(r.url());
+    });
+    await page.goto(`${server.url}/projects`);
+    await page.locator('.page-head[data-live="true"]').waitFor({ timeout: 15_000 });
+    const goodRow = page.locator(`tr[data-project$="__${goodName}"]`);
+    await goodRow.waitFor();
+    const loaded = lists.length;
+
+    // A new build of a listed project: its row follows it to the end, and moves to the top.
+    const id = await request(good);
+    await goodRow.locator(`a[href="/builds/${id}"]`).waitFor({ timeout: 15_000 });
+    await finished(id);
+    await goodRow.locator(`a[href="/builds/${id}"] .badge[data-status="passed"]`).waitFor({ timeout: 5000 });
+    expect(await page.locator('tbody tr').first().getAttribute('data-project')).toMatch(new RegExp(`__${goodName}$`));
+    expect(lists.length).toBe(loaded);
+
+    // A project the list has never shown: only the server can say where it goes.
+    const newName = `wall-new-${uniq()}`;
+    const repo = (await makeBareRepo(root, newName, { Dockerfile: `FROM ${BASE}\nRUN echo ${newName}\n`, 'build.yml': `${newName}: {}\n` })).dir;
+    await finished(await request(repo));
+    await page.locator(`tr[data-project$="__${newName}"] .badge[data-status="passed"]`).waitFor({ timeout: 15_000 });
+    expect(lists.length).toBeGreaterThan(loaded);
+    expect(browser.errors).toEqual([]);
+  }, 120_000);
+
   it('charts the last 24 hours of queue and builders on the builds page', async () => {
     const { page } = browser;
     await page.goto(`${server.url}/builds`);
