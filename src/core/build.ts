@@ -82,6 +82,11 @@ export interface BuildRecord {
   pushed: boolean;
   /** The agent that claimed the build (`agent.name`); null or absent while queued. */
   agent?: string | null;
+  /**
+   * The project's build.yml `notify:` list, recorded when the checkout planned the build; absent before.
+   * What a process that never read that build.yml (one taking a lost build back) notifies by.
+   */
+  notify?: string[];
 }
 
 /** `redis-server (company/redis)` from `https://github.com/company/redis` and `redis-server`. */

@@ -14,7 +14,7 @@ export interface NewBuild {
 export type BuildPatch = Partial<
   Pick<
     BuildRecord,
-    'project' | 'branch' | 'status' | 'tag' | 'tags' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs' | 'pushed'
+    'project' | 'branch' | 'status' | 'tag' | 'tags' | 'commit' | 'author' | 'digest' | 'error' | 'startedAt' | 'finishedAt' | 'durationMs' | 'pushed' | 'notify'
   >
 >;
 

@@ -84,7 +84,8 @@ export function createNotifications(deps: NotificationsDeps): Notifications {
 
   const dispatch = async (event: Notification['event'], e: BuildEvent): Promise<void> => {
     const n: Notification = { event, build: e.build, project: e.project, commit: e.checkedOut, link: buildPageUrl(config.app.url, e.build.id) };
-    for (const name of recipients(config, e.build, e.project?.notify)) {
+    // The build.yml read by this run, else the list its checkout recorded (a lost build taken back).
+    for (const name of recipients(config, e.build, e.project?.notify ?? e.build.notify)) {
       const notifier = notifiers.get(name);
       if (!notifier) {
         // A webhook build whose build.yml was never read asks GitHub implicitly; only named ones are worth a line.

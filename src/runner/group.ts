@@ -81,6 +81,7 @@ export class BuildGroup {
         ...(p.images.length > 1 && { tags: p.images }),
         commit: co.commit.sha,
         author: co.commit.author,
+        notify: p.project.notify,
       });
       await this.deps.events.started({ build: record, project: p.project, checkedOut: co.commit.sha });
     }

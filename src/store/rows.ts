@@ -27,9 +27,11 @@ export function toBuildRecord(row: BuildRow): BuildRecord {
     pushed: row.pushed === 1,
     agent: row.agent ?? null,
     ...(row.tags !== null && row.tags !== undefined && { tags: parseTags(row.tags) }),
+    ...(row.notify !== null && row.notify !== undefined && { notify: parseTags(row.notify) }),
   };
 }
 
+/** A JSON array of strings (tags, notifier names); anything else reads as empty. */
 function parseTags(text: string): string[] {
   try {
     const value: unknown = JSON.parse(text);

@@ -60,6 +60,8 @@ export interface BuildsTable {
   pushed: Generated<number>;
   /** The agent that claimed the build; null while queued. */
   agent: string | null;
+  /** build.yml's `notify:` list of the project, as a JSON array; null until a checkout read it. */
+  notify?: string | null;
 }
 
 /** One agent as its last heartbeat left it; `labels` is JSON, `healthy` 0 or 1. */

@@ -95,6 +95,11 @@ describe.each(backendCases)('builds ($name)', (c) => {
       project: 'https://github.com/company/redis__redis-server',
     });
     expect(await store.getBuild(build.id)).toEqual(done);
+    // build.yml's notify: list, absent until a checkout records it; an empty list stays a list.
+    expect(done.notify).toBeUndefined();
+    expect((await store.updateBuild(build.id, { notify: ['slack', 'github'] })).notify).toEqual(['slack', 'github']);
+    expect((await store.getBuild(build.id))?.notify).toEqual(['slack', 'github']);
+    expect((await store.updateBuild(build.id, { notify: [] })).notify).toEqual([]);
     expect((await store.updateBuild(build.id, { error: 'x' })).error).toBe('x');
     expect((await store.updateBuild(build.id, { error: null })).error).toBeNull();
     const missing = await store.updateBuild('nope', { status: 'failed' }).catch((e: unknown) => e);

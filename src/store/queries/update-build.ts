@@ -36,6 +36,7 @@ function toColumns(patch: BuildPatch): BuildRowPatch {
   if (patch.project !== undefined) columns.project = patch.project;
   if (patch.branch !== undefined) columns.branch = patch.branch;
   if (patch.tags !== undefined) columns.tags = JSON.stringify(patch.tags);
+  if (patch.notify !== undefined) columns.notify = JSON.stringify(patch.notify);
   if (patch.status !== undefined) columns.status = patch.status;
   if (patch.tag !== undefined) columns.tag = patch.tag;
   if (patch.commit !== undefined) columns.commit_sha = patch.commit;
