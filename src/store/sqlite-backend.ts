@@ -5,6 +5,7 @@ import type { DatabaseConnection, Driver, SqliteDatabase, SqliteDialectConfig, S
 import { systemError } from '../core/errors.js';
 import type { SqlBackend } from './backend.js';
 import { groupCommit } from './group-commit.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { describeError } from './errors.js';
 import { sqliteMigrations } from './migrations/sqlite.js';
 import type { Database } from './schema.js';
@@ -97,6 +98,7 @@ export async function openSqlite(path: string): Promise<SqlBackend> {
     throw cannotOpen(err);
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
+  const checkpointer = memory ? undefined : startCheckpointer(sqlite, path);
   return {
     db,
     lock: () => Promise.resolve(),
@@ -108,6 +110,9 @@ export async function openSqlite(path: string): Promise<SqlBackend> {
     },
     migrations: sqliteMigrations,
     label,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
