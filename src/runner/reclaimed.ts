@@ -62,9 +62,16 @@ export function reclaimedHandler(deps: ReclaimedDeps): { onReclaimed(reclaimed: 
  */
 export async function sweepLeftovers(deps: Pick<ReclaimedDeps, 'engine' | 'log'> & { store: Pick<Store, 'listGroup'> }, owner: string): Promise<void> {
   const over: LeftoverRun[] = [];
+  // Runs of one build (its attempts, or owners) ask the store once.
+  const groups = new Map<string, Promise<BuildRecord[]>>();
+  const groupOf = (build: string): Promise<BuildRecord[]> => {
+    let group = groups.get(build);
+    if (!group) groups.set(build, (group = deps.store.listGroup(build)));
+    return group;
+  };
   try {
     for (const run of await deps.engine.containerRuns()) {
-      const group = await deps.store.listGroup(run.build);
+      const group = await groupOf(run.build);
       if (group.length === 0) continue;
       // Any build of the group: a sibling project may still run after the first one ended.
       const going = group.some((b) => b.status === 'started' && b.leaseOwner === run.owner && b.attempt === run.attempt);

@@ -93,6 +93,8 @@ describe('builds taken back', () => {
         { owner: 'agent:dead', build: takenBack.id, attempt: 1 },
         // Another installation's build on the same engine, even under this process's name.
         { owner: 'agent:me', build: 'not-in-this-store', attempt: 1 },
+        // This process's earlier run of the re-queued build: its own, so over.
+        { owner: 'agent:me', build: takenBack.id, attempt: 2 },
       ];
       const removed: LeftoverRun[][] = [];
       const engine = {
@@ -102,8 +104,12 @@ describe('builds taken back', () => {
           return [];
         },
       };
-      await sweepLeftovers({ engine, store, log: pino({ level: 'silent' }) }, 'agent:me');
-      expect(removed).toEqual([[listed[0], listed[2]]]);
+      const asked: string[] = [];
+      const counting = { listGroup: (id: string) => (asked.push(id), store.listGroup(id)) };
+      await sweepLeftovers({ engine, store: counting, log: pino({ level: 'silent' }) }, 'agent:me');
+      expect(removed).toEqual([[listed[0], listed[2], listed[4]]]);
+      // One question per build, however many of its runs left containers.
+      expect(asked.sort()).toEqual([mine.id, live.id, takenBack.id, 'not-in-this-store'].sort());
     } finally {
       await store.close();
     }
