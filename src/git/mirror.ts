@@ -14,7 +14,7 @@ import { FileLocks } from './lock.js';
 import { pruneWorktrees, readMark, writeMark } from './mirror-state.js';
 import { redactUrl } from './redact.js';
 import type { RunResult } from './run.js';
-import { keepWorktree, refreshWorktree, settleWorktree, takeWorktree, type TakenWorktree } from './worktree-pool.js';
+import { keepWorktree, keptCount, refreshWorktree, settleWorktree, takeWorktree, type TakenWorktree } from './worktree-pool.js';
 
 /** Where mirrors live and how much they may take. */
 export interface GitCacheOptions {
@@ -160,7 +160,8 @@ export class Mirrors {
     const max = this.opts.pool ?? 0;
     const path = mirrorPath(this.dir, req.url);
     const dir = resolve(req.dir);
-    if (max <= 0) return false;
+    // Looked at again under the lock; a full pool is not worth readying a worktree for.
+    if (max <= 0 || (await keptCount(path)) >= max) return false;
     // Before the lock is taken: the worktree is this build's alone until it is kept.
     const bytes = await settleWorktree(path, dir);
     if (bytes === undefined) return false;

@@ -98,8 +98,8 @@ export async function refreshWorktree(mirror: string, taken: TakenWorktree, targ
  * since git last wrote the worktree's index, and returns the bytes left; undefined when it is no
  * worktree of this mirror or its `.git` file was changed.
  *
- * git tells a changed file by its stat data, in whole seconds: an edit keeping size and mtime within
- * the second git recorded the file is invisible to it. The kernel sets a file's ctime on every change
+ * git tells a changed file by its stat data, in whole seconds as it is usually built: an edit keeping
+ * size and mtime within the second git recorded the file is invisible to it. The kernel sets a file's ctime on every change
  * and no one can set it back, so a ctime (in nanoseconds) not before the index's mtime means the file
  * was touched after git wrote it: removed here, git writes it again (or `clean` has nothing left to
  * do). A submodule's directory, where git never looks, is covered the same way.
@@ -129,6 +129,11 @@ export async function settleWorktree(mirror: string, dir: string): Promise<numbe
   if (touched.includes(join(dir, '.git'))) return undefined;
   await Promise.all(touched.map((path) => rm(path, { recursive: true, force: true })));
   return bytes;
+}
+
+/** How many worktrees the mirror keeps now. */
+export async function keptCount(mirror: string): Promise<number> {
+  return (await readdir(join(mirror, POOL_DIR)).catch(() => [])).length;
 }
 
 /**
