@@ -9,7 +9,7 @@ import type { BuildLog } from '../../src/core/log.js';
 import { createGit } from '../../src/git/cli.js';
 import { treeBytes } from '../../src/git/evict.js';
 import { gitCacheOf, mirrorPath } from '../../src/git/mirror.js';
-import { POOL_DIR } from '../../src/git/worktree-pool.js';
+import { POOL_DIR, WORTH_KEEPING } from '../../src/git/worktree-pool.js';
 import { testConfig } from '../helpers/config.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 
@@ -43,12 +43,15 @@ interface Repo {
   commit(change: (work: string) => Promise<void>, index?: (work: string) => Promise<void>): Promise<string>;
 }
 
-async function newRepo(): Promise<Repo> {
+/** A repository big enough for its worktrees to be kept (`small`: one that is not). */
+async function newRepo(opts: { small?: boolean } = {}): Promise<Repo> {
   const name = `repo${++n}`;
   const bare = join(root, `${name}.git`);
   const work = join(tmp, `${name}-work`);
-  await mkdir(work, { recursive: true });
+  await mkdir(join(work, 'bulk'), { recursive: true });
   await git(work, ['init', '--quiet', '--initial-branch', 'master']);
+  const bulk = opts.small ? 0 : WORTH_KEEPING.files;
+  for (let i = 0; i < bulk; i++) await writeFile(join(work, 'bulk', `${i}.txt`), `${i}\n`);
   const commit = async (change: (work: string) => Promise<void>, index?: (work: string) => Promise<void>): Promise<string> => {
     await change(work);
     await git(work, ['add', '--all']);
@@ -302,13 +305,21 @@ describe('kept worktrees', () => {
     expect(existsSync(mirror)).toBe(false);
   });
 
-  it('keeps nothing without a pool or without the cache', async () => {
+  it('keeps nothing without a pool, without the cache, or of a tree quicker written again than reused', async () => {
     const repo = await newRepo();
     await repo.commit(async (w) => writeFile(join(w, 'a.txt'), 'a\n'));
-    for (const g of [createGit(), createGit({ cache: { dir: join(tmp, `builds${++n}`, 'git-cache'), maxBytes: null } })]) {
+    const small = await newRepo({ small: true });
+    await small.commit(async (w) => writeFile(join(w, 'a.txt'), 'a\n'));
+    const cases = [
+      { g: createGit(), url: repo.url },
+      { g: createGit({ cache: { dir: join(tmp, `builds${++n}`, 'git-cache'), maxBytes: null } }), url: repo.url },
+      { g: createGit({ cache: { dir: join(tmp, `builds${++n}`, 'git-cache'), maxBytes: null, pool: 1 } }), url: small.url },
+    ];
+    for (const { g, url } of cases) {
       const ws = workspace();
-      await g.checkout({ url: repo.url, ref: 'master', dir: ws, log: collect() });
-      await g.release({ url: repo.url, dir: ws });
+      await g.checkout({ url, ref: 'master', dir: ws, log: collect() });
+      await indexLater(ws).catch(() => undefined);
+      await g.release({ url, dir: ws });
       expect(await readFile(join(ws, 'a.txt'), 'utf8')).toBe('a\n');
     }
     const { config } = testConfig();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerEngine } from '../../src/engine/docker.js';
 import { createGit } from '../../src/git/cli.js';
 import { gitCacheOf, mirrorPath } from '../../src/git/mirror.js';
-import { POOL_DIR } from '../../src/git/worktree-pool.js';
+import { POOL_DIR, WORTH_KEEPING } from '../../src/git/worktree-pool.js';
 import { createLineLog } from '../../src/logs/line-log.js';
 import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.js';
@@ -110,6 +110,8 @@ describe('builds through the git cache', () => {
   it('builds the next commit in the last build\'s kept worktree, with nothing of that build left in it', async () => {
     const name = `kept-${uniq()}`;
     const { dir } = await makeBareRepo(root, name, {
+      // Enough files for the worktree to be worth keeping.
+      ...Object.fromEntries(Array.from({ length: WORTH_KEEPING.files }, (_, i) => [`bulk/${i}.txt`, `${i}\n`])),
       Dockerfile: `FROM ${BASE}\nCOPY . /app\n`,
       'which.txt': 'first\n',
       'build.yml': `${name}:\n  registry: 127.0.0.1:5000\n  revfile: meta\n  after-build:\n    - test -f /app/meta/rev.txt\n`,
