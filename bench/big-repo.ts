@@ -4,7 +4,8 @@
  * against the plain CLI doing `git clone --depth 1`, `docker build`, `docker push` over the same server.
  * The image uses a small part of the tree (`.dockerignore` keeps the rest and `.git` out of the context,
  * for both), so the git part is what differs. Also the git part alone: the adapter's checkout from its
- * warm mirror against `git clone --depth 1`. Runs interleaved; medians.
+ * warm mirror (handing the worktree back afterwards, as a build does, untimed like the CLI's `rm`)
+ * against `git clone --depth 1`. Runs interleaved; medians.
  * Usage: npx tsx bench/big-repo.ts [runs]
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -122,13 +123,14 @@ async function main(): Promise<void> {
   const config = join(work, 'config.yml');
   writeFileSync(config, `paths:\n  builds: ${join(work, 'builds')}\nbuilds:\n  concurrent: 1\n  allowedSchemes: [http]\n`);
   const server = await startServer(config);
-  // The git part alone, through the same adapter and a cache of its own.
-  const adapter = createGit({ cache: { dir: join(work, 'adapter-cache'), maxBytes: null } });
+  // The git part alone, through the same adapter and a cache of its own (a server's with builds.concurrent: 1).
+  const adapter = createGit({ cache: { dir: join(work, 'adapter-cache'), maxBytes: null, pool: 1 } });
   const adapterCheckout = async (): Promise<number> => {
     const dir = join(work, `ws-${randomBytes(4).toString('hex')}`);
     const start = performance.now();
     await adapter.checkout({ url: repo, ref: 'master', dir, log: nullLog });
     const ms = performance.now() - start;
+    await adapter.release({ url: repo, dir });
     rmSync(dir, { recursive: true, force: true });
     return ms;
   };

@@ -43,10 +43,22 @@ export interface Git {
    * git's reason for each one that cannot be fetched (a force-push pruned it).
    */
   fetchCommits(req: CommitsRequest): Promise<Map<string, string>>;
+  /**
+   * Done with the checkout at `dir`: the cache may keep its worktree (moved away from `dir`) for the
+   * next checkout of `url`. Whatever is left at `dir` is the caller's to remove. Never throws.
+   */
+  release(req: ReleaseRequest): Promise<void>;
   /** The remote's default branch (HEAD symref), or undefined when the remote does not say. */
   defaultBranch(url: string, opts?: TokenOptions): Promise<string | undefined>;
   /** The remote's branch and tag names (`git ls-remote --heads --tags`). */
   refs(url: string, opts?: TokenOptions): Promise<RemoteRefs>;
+}
+
+export interface ReleaseRequest {
+  /** The repository the checkout came from, as in CheckoutRequest. */
+  url: string;
+  /** A directory `checkout` filled. */
+  dir: string;
 }
 
 export interface CommitsRequest extends TokenOptions {

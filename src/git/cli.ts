@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckedOutCommit, CheckoutRequest, Commit, CommitsRequest, Git, RemoteRefs, TokenOptions } from '../core/git.js';
+import type { CheckedOutCommit, CheckoutRequest, Commit, CommitsRequest, Git, ReleaseRequest, RemoteRefs, TokenOptions } from '../core/git.js';
 import { isRogerError } from '../core/errors.js';
 import { commitLogArgs, parseCommit } from './commit.js';
 import { checkShas, fetchEach, missingCommits } from './commits.js';
@@ -82,6 +82,20 @@ export function createGit(opts: GitOptions = {}): Git {
     return fetchEach((shas) => runIn(req.dir, fetchArgs(req.url, ...shas)), missing);
   }
 
+  async function release(req: ReleaseRequest): Promise<void> {
+    if (!mirrors) return;
+    try {
+      if (schemeOf(req.url) === 'file') return;
+      // Local commands only: no token, and nothing they print is a build's.
+      const env = gitEnv(process.env, { protocols, url: req.url });
+      const runIn: RunIn = (cwd, args, o = {}) =>
+        runGit(binary, args, { cwd, env, secrets: secretsOf(req.url, undefined, undefined), captureStdout: o.capture });
+      await mirrors.release({ url: req.url, dir: req.dir, run: runIn });
+    } catch {
+      // Not kept: the caller removes the worktree with the workspace, as without a cache.
+    }
+  }
+
   async function commitOf(run: (args: readonly string[], capture?: boolean) => Promise<RunResult>): Promise<Commit> {
     const log = await local('log', run(commitLogArgs(), true));
     return parseCommit(log.stdout, log.truncated);
@@ -119,7 +133,7 @@ export function createGit(opts: GitOptions = {}): Git {
     }
   }
 
-  return { checkout, fetchCommits, defaultBranch, refs };
+  return { checkout, fetchCommits, release, defaultBranch, refs };
 }
 
 /** `<sha>\trefs/heads/<name>` and `<sha>\trefs/tags/<name>` lines -> the names. */

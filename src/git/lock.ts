@@ -41,6 +41,16 @@ export class FileLocks {
     });
   }
 
+  /** Runs `task` holding the lock if it comes free within `ms`; undefined when it did not. */
+  async runWithin<T>(path: string, ms: number, task: () => Promise<T>): Promise<{ value: T } | undefined> {
+    const deadline = Date.now() + ms;
+    for (let wait = POLL_MIN_MS; ; wait = Math.min(wait * 2, POLL_MAX_MS)) {
+      const done = await this.tryRun(path, task);
+      if (done !== undefined || Date.now() + wait > deadline) return done;
+      await sleep(wait);
+    }
+  }
+
   /** Runs `task` only if the lock is free right now; undefined when someone holds it. */
   async tryRun<T>(path: string, task: () => Promise<T>): Promise<{ value: T } | undefined> {
     if (this.queue.busy(path)) return undefined;

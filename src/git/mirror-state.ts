@@ -1,5 +1,6 @@
-import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isPooled } from './worktree-pool.js';
 
 /** Written into a mirror only after its first complete fetch: a mirror without it is half-made and rebuilt. */
 export const MIRROR_MARK = 'roger-mirror.json';
@@ -28,12 +29,14 @@ export async function pruneWorktrees(path: string): Promise<void> {
   );
 }
 
-/** Whether a workspace still checked out from this mirror exists (a running build uses it). */
+/** Whether a workspace still checked out from this mirror exists (a running build uses it); a kept worktree is no build's. */
 export async function hasLiveWorktree(path: string): Promise<boolean> {
   const root = join(path, 'worktrees');
+  // git may record the mirror's path with its symlinks resolved.
+  const real = await realpath(path).catch(() => path);
   for (const name of await readdir(root).catch(() => [])) {
     const gitdir = (await readFile(join(root, name, 'gitdir'), 'utf8').catch(() => '')).trim();
-    if (gitdir !== '' && (await exists(gitdir))) return true;
+    if (gitdir !== '' && !isPooled(path, gitdir) && !isPooled(real, gitdir) && (await exists(gitdir))) return true;
   }
   return false;
 }

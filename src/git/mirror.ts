@@ -14,6 +14,7 @@ import { FileLocks } from './lock.js';
 import { pruneWorktrees, readMark, writeMark } from './mirror-state.js';
 import { redactUrl } from './redact.js';
 import type { RunResult } from './run.js';
+import { keepWorktree, keptCount, refreshWorktree, settleWorktree, takeWorktree, type TakenWorktree } from './worktree-pool.js';
 
 /** Where mirrors live and how much they may take. */
 export interface GitCacheOptions {
@@ -21,13 +22,29 @@ export interface GitCacheOptions {
   dir: string;
   /** Most bytes the mirrors may take together; the least recently used are removed past it. null = no cap. */
   maxBytes: number | null;
+  /**
+   * Worktrees of finished builds kept per mirror for the next checkout, which then rewrites only what
+   * differs instead of the whole tree; none when unset.
+   */
+  pool?: number;
 }
 
-/** The cache config.yml asks for: `<paths.builds>/git-cache`, capped at `builds.gitCacheMaxMb`; none with `builds.gitCache: false`. */
+/** Worktrees kept per mirror when builds.concurrent sets no limit: as many as its default allows. */
+const UNLIMITED_POOL = 5;
+
+/**
+ * The cache config.yml asks for: `<paths.builds>/git-cache`, capped at `builds.gitCacheMaxMb`, keeping
+ * a worktree per build that can run at once (at least one: `roger build` uses it too); none with
+ * `builds.gitCache: false`.
+ */
 export function gitCacheOf(config: Pick<Config, 'builds' | 'paths'>): GitCacheOptions | undefined {
   if (!config.builds.gitCache) return undefined;
   const maxMb = config.builds.gitCacheMaxMb;
-  return { dir: join(config.paths.builds, 'git-cache'), maxBytes: maxMb === null ? null : Math.round(maxMb * 1024 * 1024) };
+  return {
+    dir: join(config.paths.builds, 'git-cache'),
+    maxBytes: maxMb === null ? null : Math.round(maxMb * 1024 * 1024),
+    pool: Math.max(1, config.builds.concurrent ?? UNLIMITED_POOL),
+  };
 }
 
 /** Runs git in `cwd`; `quiet` keeps its output out of the build log, `capture` returns stdout, `packetTrace` receives git's packet trace. */
@@ -75,10 +92,18 @@ export const HEAD_REF = 'refs/roger/HEAD';
 class Damaged extends Error {}
 
 /**
+ * How long a finished build waits for its mirror's lock to keep its worktree. Another build holds it
+ * for a whole fetch; past this, the worktree is removed with the workspace, as without a pool.
+ */
+const KEEP_WAIT_MS = 1000;
+
+/**
  * Bare mirrors of the repositories Roger builds. A checkout fetches just the requested ref into the
  * mirror (history kept, so the next fetch transfers only new commits; a force-push replaces the ref)
  * and adds the build's workspace as a detached worktree of it, both under the mirror's lock: one
- * process at a time changes a mirror, and a mirror is never removed while it is being used.
+ * process at a time changes a mirror, and a mirror is never removed while it is being used. A
+ * finished build's worktree is kept (`release`) for the next checkout of the same repository, which
+ * takes it under the lock and rewrites only what differs.
  */
 export class Mirrors {
   private readonly locks = new FileLocks();
@@ -102,14 +127,14 @@ export class Mirrors {
         let fresh = await prepare(path, req);
         let found: MirrorCheckedOut & { bytes: number };
         try {
-          found = await use(path, req, fresh);
+          found = await use(path, req, fresh, this.opts.pool ?? 0);
         } catch (err) {
           if (!(err instanceof Damaged) || fresh) throw err;
           req.log.write(`The git cache of this repository is damaged (${err.message}); rebuilding it`);
           await rm(path, { recursive: true, force: true });
           await emptyDir(req.dir);
           fresh = await prepare(path, req);
-          found = await use(path, req, fresh);
+          found = await use(path, req, fresh, this.opts.pool ?? 0);
         }
         const { bytes, ...checkedOut } = found;
         // Best effort: a mirror whose mark cannot be written is rebuilt next time, the checkout stands.
@@ -124,6 +149,32 @@ export class Mirrors {
       });
     }
     return done;
+  }
+
+  /**
+   * Done with the checkout at `dir`: its worktree moves into the mirror's pool for the next checkout of
+   * `url`, when the pool has room and the mirror's lock comes free soon. Returns whether it did;
+   * otherwise `dir` is left as it was, for the caller to remove.
+   */
+  async release(req: { url: string; dir: string; run: RunIn }): Promise<boolean> {
+    const max = this.opts.pool ?? 0;
+    const path = mirrorPath(this.dir, req.url);
+    const dir = resolve(req.dir);
+    // Looked at again under the lock; a full pool is not worth readying a worktree for.
+    if (max <= 0 || (await keptCount(path)) >= max) return false;
+    // Before the lock is taken: the worktree is this build's alone until it is kept.
+    const bytes = await settleWorktree(path, dir);
+    if (bytes === undefined) return false;
+    const kept = await this.locks.runWithin(`${path}.lock`, KEEP_WAIT_MS, async () => {
+      const mark = await readMark(path);
+      if (!mark || !(await keepWorktree(path, dir, max, req.run))) return false;
+      // Counted against the cap from now on, as part of its mirror.
+      await writeMark(path, { ...mark, bytes: mark.bytes + bytes }).catch(() => undefined);
+      return true;
+    });
+    if (kept?.value !== true) return false;
+    if (this.opts.maxBytes !== null) await evictMirrors(this.dir, this.opts.maxBytes, this.locks).catch(() => undefined);
+    return true;
   }
 
   /** Whether `dir` is a worktree this cache checked out from the mirror of `url`. */
@@ -185,15 +236,18 @@ const MIRROR_CONFIG = (url: string): [string, string][] => [
 ];
 
 /**
- * Fetches the ref into the mirror and checks it out into the workspace. The commit is read from the
- * mirror, git's housekeeping (`gc --auto`, which the fetch would run after itself) runs and the mirror
- * is measured while the worktree is written: three local processes at once, not one after another. Readers are safe
- * from a repack under them, and a worktree being added is locked against pruning by git itself.
+ * Fetches the ref into the mirror and checks it out into the workspace: a kept worktree brought to the
+ * commit, or a new one. The commit is read from the mirror, git's housekeeping (`gc --auto`, which the
+ * fetch would run after itself) runs and the mirror is measured while the worktree is written: three
+ * local processes at once, not one after another. Readers are safe from a repack under them, and a
+ * worktree being added is locked against pruning by git itself.
  */
-async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<MirrorCheckedOut & { bytes: number }> {
+async function use(path: string, req: MirrorCheckout, fresh: boolean, pool: number): Promise<MirrorCheckedOut & { bytes: number }> {
   const { local, ...found } = await fetchInto(path, req, fresh);
+  // Taken out before the mirror is measured: a worktree moved while the mirror is walked would be counted by chance.
+  const taken = pool > 0 ? await takeWorktree(path, req.dir, req.run) : undefined;
   const [add, log, , bytes] = await Promise.all([
-    req.run(path, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '--quiet', '--detach', '--', req.dir, local]),
+    placeWorktree(path, req, local, taken),
     req.run(path, commitLogArgs(local), { quiet: true, capture: true }),
     // Its outcome changes nothing for this build: a mirror gc could not tidy still serves it.
     req.run(path, ['-c', 'gc.autoDetach=false', 'maintenance', 'run', '--auto', '--quiet'], { quiet: true }),
@@ -205,6 +259,12 @@ async function use(path: string, req: MirrorCheckout, fresh: boolean): Promise<M
   if (hurt) throw new Damaged(hurt);
   if (log.code !== 0) throw new Damaged(`git log failed: ${lastProblemLine(log.stderr)}`);
   return { ...found, commit: parseCommit(log.stdout, log.truncated), bytes };
+}
+
+/** Brings the taken worktree to `local`, or adds a new one when there is none or it cannot be used. */
+async function placeWorktree(path: string, req: MirrorCheckout, local: string, taken: TakenWorktree | undefined): Promise<RunResult> {
+  if (taken && (await refreshWorktree(path, taken, local, req.run))) return { code: 0, stdout: '', truncated: false, stderr: [] };
+  return req.run(path, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '--quiet', '--detach', '--', req.dir, local]);
 }
 
 /**

@@ -14,12 +14,15 @@ const BUILD_FILE = 'build.yml';
 /** Read at most this much of build.yml; the parser refuses anything larger with a clear message. */
 const MAX_BUILD_FILE = MAX_BUILDFILE_BYTES;
 
+/** Where a build's workspace holds its checkout. */
+export const checkoutDir = (workDir: string): string => join(workDir, 'src');
+
 /** Stage 1: fetch the ref, learn the commit (told to `onCommit` at once), read build.yml. */
 export async function checkout(deps: PipelineDeps, req: PipelineRequest, onCommit?: (commit: Commit, ref: string) => void): Promise<CheckedOut> {
   const { git, config } = deps;
   const credential = cloneCredential(req.repo, config, req.options);
   const auth = credential === undefined ? {} : { token: credential.token, tokenUser: credential.tokenUser };
-  const dir = join(req.workDir, 'src');
+  const dir = checkoutDir(req.workDir);
   req.log.write(`Fetching ${req.ref ?? 'the default branch'} of ${req.repo}`);
   // The same fetch says where the remote's HEAD points: the default branch decides the `latest` tag.
   const { ref, defaultBranch, ...commit } = await git.checkout({ url: req.repo, ref: req.ref, dir, ...auth, log: req.log, signal: req.signal });

@@ -3,7 +3,7 @@ import { prefixed } from '../core/log.js';
 import type { Commit } from '../core/git.js';
 import { pathSkips } from './changes.js';
 import type { BuildFile } from '../core/project.js';
-import { checkout } from './checkout.js';
+import { checkout, checkoutDir } from './checkout.js';
 import { skipReason } from './match.js';
 import { explainFailure } from './failure.js';
 import { planProject } from './plan.js';
@@ -54,8 +54,10 @@ export async function runPipeline(
   const started = Date.now();
   let stage = 'checkout';
   let ref: string | undefined;
+  let created = false;
   try {
     await createWorkspace(req.workDir);
+    created = true;
     // The ref is known before build.yml is read: a build failing on build.yml still tells which branch it was.
     const co = await checkout(deps, { ...req, signal }, (commit, checkedOut) => {
       ref = checkedOut;
@@ -104,6 +106,9 @@ export async function runPipeline(
     return { ...(ref !== undefined && { ref }), results: [], failure: { ...failure, badInput } };
   } finally {
     timeout.clear();
+    // The git cache may keep the checkout for the next build of the repository. Not a stopped build's:
+    // a process it started could still be writing there.
+    if (created && !signal.aborted) await deps.git.release({ url: req.repo, dir: checkoutDir(req.workDir) });
     // Only a workspace this build created is removed: never a path that was there before.
     await removeWorkspace(req.workDir).catch((err: unknown) => {
       req.log.write(`Warning: could not remove the workspace: ${toError(err).message}`);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerEngine } from '../../src/engine/docker.js';
 import { createGit } from '../../src/git/cli.js';
 import { gitCacheOf, mirrorPath } from '../../src/git/mirror.js';
+import { POOL_DIR, WORTH_KEEPING } from '../../src/git/worktree-pool.js';
 import { createLineLog } from '../../src/logs/line-log.js';
 import { KeyedLock } from '../../src/core/keyed-lock.js';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.js';
@@ -78,7 +79,7 @@ describe('builds through the git cache', () => {
     expect(fetches, JSON.stringify(server.requests.slice(mark).map(({ method, path, command }) => ({ method, path, command })))).toHaveLength(2);
     expect(fetches[1]!.startedAt).toBeGreaterThanOrEqual(fetches[0]!.endedAt!);
 
-    // One mirror, holding both branches; the builds' worktrees are gone with their workspaces.
+    // One mirror, holding both branches; the builds' worktrees are kept inside it (their workspaces are gone).
     const cacheDir = join(config.paths.builds, 'git-cache');
     const mirror = mirrorPath(cacheDir, repo);
     expect((await readdir(cacheDir)).filter((f) => !f.endsWith('.lock'))).toEqual([mirror.split('/').pop()]);
@@ -104,5 +105,34 @@ describe('builds through the git cache', () => {
     expect(d.commit?.sha).toBe(next.sha);
     expect(d.results[0]?.image).toBe(`127.0.0.1:5000/${name}:latest`);
     expect(server.requests.slice(head).filter((r) => r.command === 'ls-refs')).toHaveLength(1);
+  });
+
+  it('builds the next commit in the last build\'s kept worktree, with nothing of that build left in it', async () => {
+    const name = `kept-${uniq()}`;
+    const { dir } = await makeBareRepo(root, name, {
+      // Enough files for the worktree to be worth keeping.
+      ...Object.fromEntries(Array.from({ length: WORTH_KEEPING.files }, (_, i) => [`bulk/${i}.txt`, `${i}\n`])),
+      Dockerfile: `FROM ${BASE}\nCOPY . /app\n`,
+      'which.txt': 'first\n',
+      'build.yml': `${name}:\n  registry: 127.0.0.1:5000\n  revfile: meta\n  after-build:\n    - test -f /app/meta/rev.txt\n`,
+    });
+    const repo = `${server.url}/${name}.git`;
+    const first = await build(repo, 'master');
+    expect(first.results[0]?.outcome, first.log).toBe('passed');
+    const pool = join(mirrorPath(join(config.paths.builds, 'git-cache'), repo), POOL_DIR);
+    const kept = await readdir(pool);
+    expect(kept).toHaveLength(1);
+
+    // build.yml asks for no rev.txt any more: the one the first build wrote must not reach the image.
+    const next = await commitFiles(dir, {
+      'which.txt': 'second\n',
+      'build.yml': `${name}:\n  registry: 127.0.0.1:5000\n  after-build:\n    - test ! -e /app/meta\n    - grep -qx second /app/which.txt\n`,
+    });
+    const second = await build(repo, 'master');
+    expect(second.results[0]?.outcome, second.log).toBe('passed');
+    expect(second.commit?.sha).toBe(next.sha);
+    expect(second.log).not.toMatch(/cannot be used|damaged/);
+    // The same worktree, back in the pool.
+    expect(await readdir(pool)).toEqual(kept);
   });
 });
