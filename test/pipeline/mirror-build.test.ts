@@ -54,8 +54,8 @@ describe('builds through the git cache', () => {
       'build.yml': `${name}:\n  registry: 127.0.0.1:5000\n`,
     });
     const dev = await commitFiles(dir, { 'which.txt': 'dev\n' }, { branch: 'dev' });
-    // master moves on too: neither branch holds the other's head, so each build's fetch brings
-    // something, whichever of the two takes the lock first.
+    // master moves on too: neither branch holds the other's head. Every fetch also takes the remote's
+    // HEAD (master), so when dev's goes first, master's finds nothing left to fetch.
     await commitFiles(dir, { 'master.txt': 'ahead of dev\n' });
     const repo = `${server.url}/${name}.git`;
     const mark = server.requests.length;
@@ -72,12 +72,18 @@ describe('builds through the git cache', () => {
     expect(await inRegistry(name, 'latest')).toBe(true);
     expect(await inRegistry(name, 'dev')).toBe(true);
 
-    const fetches = server.requests
+    // Each build's git requests (its ref listing, then its fetch when it needs one) all end before the
+    // other build's first one starts: one fetch at a time under the mirror's lock.
+    const both = server.requests
       .slice(mark)
-      .filter((r) => r.command === 'fetch')
+      .filter((r) => r.command === 'ls-refs' || r.command === 'fetch')
       .sort((x, y) => x.startedAt - y.startedAt);
-    expect(fetches, JSON.stringify(server.requests.slice(mark).map(({ method, path, command }) => ({ method, path, command })))).toHaveLength(2);
-    expect(fetches[1]!.startedAt).toBeGreaterThanOrEqual(fetches[0]!.endedAt!);
+    const shown = JSON.stringify(server.requests.slice(mark).map(({ method, path, command }) => ({ method, path, command })));
+    const listings = both.filter((r) => r.command === 'ls-refs');
+    expect(listings, shown).toHaveLength(2);
+    expect(both.filter((r) => r.command === 'fetch').length, shown).toBeGreaterThanOrEqual(1);
+    const secondStarts = listings[1]!.startedAt;
+    for (const r of both.filter((x) => x.startedAt < secondStarts)) expect(r.endedAt, shown).toBeLessThanOrEqual(secondStarts);
 
     // One mirror, holding both branches; the builds' worktrees are kept inside it (their workspaces are gone).
     const cacheDir = join(config.paths.builds, 'git-cache');
