@@ -11,6 +11,7 @@ import { agentsTables } from './0010-agents.js';
 import { queueOrderIndex } from './0011-queue-order-index.js';
 import { postgresRepoQueue } from './0012-repo-queue.js';
 import { leaseExpiries } from './0013-lease-expiries.js';
+import { postgresBuildargNames } from './0014-buildarg-names-sql.js';
 
 /**
  * Postgres migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -32,5 +33,7 @@ export const postgresMigrations: MigrationProvider = {
       '0011_queue_order_index': queueOrderIndex,
       '0012_repo_queue': postgresRepoQueue,
       '0013_lease_expiries': leaseExpiries,
+      // Postgres only: the claim SQLite runs has no use for it (claim-next.ts).
+      '0014_buildarg_names_sql': postgresBuildargNames,
     }),
 };
