@@ -59,8 +59,8 @@ export async function claimNext(
   return claimed?.build;
 }
 
-/** Tries of a claim that found every candidate held by another transaction, and the pause after each. */
-const HELD_TRIES = 30;
+/** How long a claim that finds every candidate held by another transaction keeps trying, and its pauses. */
+const HELD_MS = 1000;
 const heldPause = (tries: number): number => Math.min(1 + tries, 10);
 
 /**
@@ -81,6 +81,7 @@ const heldPause = (tries: number): number => Math.min(1 + tries, 10);
  * other order; it gives up when the fair order shows nothing left to start.
  */
 async function claimByRowLocks(backend: SqlBackend, repos: RepoFilter | undefined, opts: ClaimOptions): Promise<BuildRecord | undefined> {
+  const giveUpAt = Date.now() + HELD_MS;
   for (let tries = 0; ; tries++) {
     const row = await backend.db
       .with('pick', (db) => fairPick(db, repos))
@@ -97,7 +98,7 @@ async function claimByRowLocks(backend: SqlBackend, repos: RepoFilter | undefine
       if (stored.options !== queued_options) await backend.forget();
       return toBuildRecord({ ...stored, options: queued_options });
     }
-    if (tries + 1 >= HELD_TRIES || !(await fairOrder(backend.db, { repos }).executeTakeFirst())) return undefined;
+    if (Date.now() >= giveUpAt || !(await fairOrder(backend.db, { repos }).executeTakeFirst())) return undefined;
     await new Promise((resolve) => setTimeout(resolve, heldPause(tries)));
   }
 }
