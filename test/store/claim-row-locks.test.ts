@@ -122,6 +122,28 @@ describe.each(backendCases.filter((c) => c.name === 'postgres'))('claims by row 
     }
   });
 
+  it('a claim under the lock with a filter on builds does not start a branch a lock-free claim started meanwhile', async () => {
+    const { backend, store, url } = ctx();
+    const older = await queue(store, A, 'main');
+    const younger = await queue(store, A, 'main');
+    const lockFree = await connect(url);
+    try {
+      // A lock-free claim holds the repository's row and has started the branch's older build.
+      await lockFree.query('begin');
+      await lockFree.query('select 1 from repo_queue where repo = $1 for update', [A]);
+      await lockFree.query(`update builds set status = 'started', started_at = now()::text where id = $1`, [older]);
+      // The filter admits only the younger build, so the choice (its snapshot: main free) takes it.
+      const filtered = claimNext(backend, null, { filter: (eb) => eb('q.id', '=', younger) });
+      await someoneWaits(backend);
+      await lockFree.query('commit');
+      expect(await filtered).toBeUndefined();
+      expect((await store.getBuild(younger))?.status).toBe('queued');
+      expect((await store.getBuild(older))?.status).toBe('started');
+    } finally {
+      await lockFree.end();
+    }
+  });
+
   it('supersede reports as running an older build a claim started between its read and its cancel', async () => {
     const { backend, store, url } = ctx();
     const older = await queue(store, A, 'main');

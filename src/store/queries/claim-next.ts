@@ -1,8 +1,9 @@
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, Transaction } from 'kysely';
 import type { Claimer } from '../../core/agent.js';
 import type { BuildRecord } from '../../core/build.js';
 import type { ClaimOptions } from '../../core/store.js';
 import type { SqlBackend } from '../backend.js';
+import type { BuildRow, Database } from '../schema.js';
 import { now } from '../ids.js';
 import { toBuildRecord } from '../rows.js';
 import { dropBuildArgs } from './drop-build-args.js';
@@ -26,6 +27,20 @@ export async function claimNext(
   const { claimer } = opts;
   const filters: ClaimFilters = { repos: claimer ? offersLabels(claimer) : undefined, builds: opts.filter };
   if (backend.rowLocks && maxStarted === null && filters.builds === undefined) return claimByRowLocks(backend, filters.repos, opts);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await claimUnderLock(backend, maxStarted, filters, opts);
+    } catch (err) {
+      if (!(err instanceof BranchTaken)) throw err;
+    }
+  }
+  return undefined;
+}
+
+/** Rolls back a claim under the lock that a lock-free claim beat to the branch; the claim tries again. */
+class BranchTaken extends Error {}
+
+async function claimUnderLock(backend: SqlBackend, maxStarted: number | null, filters: ClaimFilters, opts: ClaimOptions): Promise<BuildRecord | undefined> {
   const claimed = await backend.db.transaction().execute(async (trx) => {
     await backend.lock(trx, 'claim');
     if (maxStarted !== null) {
@@ -51,12 +66,31 @@ export async function claimNext(
       if (!row && !(await fairOrder(trx, filters).executeTakeFirst())) return undefined;
     }
     if (!row) return undefined;
+    // A filter on builds can choose a branch's younger build while a lock-free claim (Postgres,
+    // claimByRowLocks) starts its older one. The update's trigger has since locked the repository's
+    // row, waiting out any such claim, and holds off the next until this commits: a read now sees
+    // every build of the branch another claim started.
+    if (backend.rowLocks && filters.builds && (await startedBeside(trx, row))) throw new BranchTaken();
     // The caller gets the build args' values to run with; the store keeps only their names.
     const { dropped } = await dropBuildArgs(trx, row);
     return { build: toBuildRecord(row), dropped };
   });
   if (claimed?.dropped) await backend.forget();
   return claimed?.build;
+}
+
+/** Whether a build of `row`'s repository and branch other than `row` runs. */
+async function startedBeside(trx: Transaction<Database>, row: BuildRow): Promise<boolean> {
+  const other = await trx
+    .selectFrom('builds')
+    .select('id')
+    .where('status', '=', 'started')
+    .where('repo', '=', row.repo)
+    .where('branch', '=', row.branch)
+    .where('id', '!=', row.id)
+    .limit(1)
+    .executeTakeFirst();
+  return other !== undefined;
 }
 
 /** How long a claim that finds every candidate held by another transaction keeps trying, and its pauses. */

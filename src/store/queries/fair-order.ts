@@ -36,7 +36,7 @@ export interface ClaimFilters {
  * the chosen build is marked started. Claims on Postgres that skip that lock (fairPick) take only a
  * repository's `next_seq` too, so the two choices never put two builds on one branch. A filter on
  * builds can choose a branch's younger build while a lock-free claim takes the branch's older one:
- * with one, claim alone (as the tests do).
+ * a claim with one looks at the branch again once it holds the repository's row (claim-next.ts).
  */
 export function fairOrder(db: Kysely<Database>, filters: ClaimFilters = {}) {
   const { repos, builds } = filters;
