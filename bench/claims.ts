@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openSqlBackend, openStore } from '../src/store/open.js';
+import { createTestDatabase } from '../test/helpers/test-database.js';
 import { fmt, percentile } from './lib.js';
 
 const ADMIN = process.env.ROGER_TEST_PG;
@@ -20,12 +20,6 @@ if (!ADMIN) throw new Error('set ROGER_TEST_PG (eval "$(scripts/postgres.sh)")')
 const ROOT = join(import.meta.dirname, '..');
 const QUEUED = 10_000;
 const PROCESSES = 8;
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  await c.query(sql).finally(() => c.end());
-}
 
 const CLAIMER = `
 import { openStore } from '${join(ROOT, 'dist/store/open.js')}';
@@ -46,15 +40,13 @@ function claimer(url: string): Promise<string[]> {
   });
 }
 
+/** A database of its own for `run`, dropped afterwards the way tests drop theirs (an autovacuum worker refuses FORCE). */
 async function withDatabase(run: (url: string) => Promise<void>): Promise<void> {
-  const name = `roger_bench_${Date.now()}`;
-  await admin(`create database ${name}`);
-  const u = new URL(ADMIN ?? '');
-  u.pathname = `/${name}`;
+  const db = await createTestDatabase(ADMIN ?? '', 'roger_bench');
   try {
-    await run(u.toString());
+    await run(db.url);
   } finally {
-    await admin(`drop database if exists ${name} with (force)`);
+    await db.drop();
   }
 }
 

@@ -12,6 +12,7 @@ import { queueOrderIndex } from './0011-queue-order-index.js';
 import { postgresRepoQueue } from './0012-repo-queue.js';
 import { leaseExpiries } from './0013-lease-expiries.js';
 import { buildNotify } from './0014-build-notify.js';
+import { postgresBuildargNames } from './0015-buildarg-names-sql.js';
 
 /**
  * Postgres migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -34,5 +35,7 @@ export const postgresMigrations: MigrationProvider = {
       '0012_repo_queue': postgresRepoQueue,
       '0013_lease_expiries': leaseExpiries,
       '0014_build_notify': buildNotify,
+      // Postgres only: the claim SQLite runs has no use for it (claim-next.ts).
+      '0015_buildarg_names_sql': postgresBuildargNames,
     }),
 };

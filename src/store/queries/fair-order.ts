@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, QueryCreator, SqlBool } from 'kysely';
 import type { BuildsTable, Database, RepoQueueTable } from '../schema.js';
 
 /** The queued build under consideration, as `q`, for a condition the claimer adds. */
@@ -33,7 +33,10 @@ export interface ClaimFilters {
  * one the query ranks every queued build on a free branch instead (tests use it on small queues).
  *
  * Run it under the claim lock (see claim-next.ts): the running set it reads must not change before
- * the chosen build is marked started.
+ * the chosen build is marked started. Claims on Postgres that skip that lock (fairPick) take only a
+ * repository's `next_seq` too, so the two choices never put two builds on one branch. A filter on
+ * builds can choose a branch's younger build while a lock-free claim takes the branch's older one:
+ * a claim with one looks at the branch again once it holds the repository's row (claim-next.ts).
  */
 export function fairOrder(db: Kysely<Database>, filters: ClaimFilters = {}) {
   const { repos, builds } = filters;
@@ -72,4 +75,32 @@ export function fairOrder(db: Kysely<Database>, filters: ClaimFilters = {}) {
             .orderBy('r.next_seq')
             .limit(1),
     );
+}
+
+/**
+ * The same choice for a claimer that takes no global lock (Postgres agents): the first repository in
+ * the fair order whose row and next build no other transaction holds, both locked until the claim
+ * commits; the build's `seq` and its options as queued. Claimers then start builds of different repositories side by side instead of queuing for
+ * one lock. Another claim of the same repository holds its row until it commits, so this one passes
+ * the repository over rather than start a second build its stale `next_seq` might put on a branch
+ * just taken. A row changed since this statement's snapshot is checked again as it now stands (the
+ * build still queued, still the repository's next), and passed over when it no longer qualifies.
+ *
+ * Locking the repository's row here, without waiting, is also what keeps the claim out of deadlocks:
+ * the trigger needs that row anyway once the build is marked started, and a writer holding it
+ * (a delivery that queued a build of the repository) may be about to write the very build chosen.
+ */
+export function fairPick(db: QueryCreator<Database>, repos?: RepoFilter) {
+  return db
+    .selectFrom('repo_queue as r')
+    .innerJoin('builds as b', 'b.seq', 'r.next_seq')
+    .select(['b.seq', 'b.options'])
+    .where('r.next_seq', 'is not', null)
+    .where('b.status', '=', 'queued')
+    .$call((qb) => (repos ? qb.where(repos) : qb))
+    .orderBy('r.running')
+    .orderBy('r.next_seq')
+    .limit(1)
+    .forUpdate(['r', 'b'])
+    .skipLocked();
 }

@@ -18,7 +18,8 @@ type LiveRow = BuildRow & { unit_seq: number };
  * "Older than the newest", not "older than the build just queued": two requests whose inserts commit
  * in the other order would otherwise each leave the other queued. Whichever call runs last sees every
  * build committed before it, so the branch ends with only its newest request. It runs under the claim
- * lock, so no claim starts a build between the choice and the cancel.
+ * lock, so no claim that takes it starts a build between the choice and the cancel; a build a
+ * lock-free claim (Postgres) started meanwhile is reported as running instead of canceled.
  */
 export async function supersede(backend: SqlBackend, repo: string, branch: string): Promise<Supersession | undefined> {
   const result = await backend.db.transaction().execute((trx) => supersedeIn(backend, trx, repo, branch));
@@ -65,6 +66,21 @@ export async function supersedeIn(
           .where('status', '=', 'queued')
           .returningAll()
           .execute();
+  // Claims on Postgres take no lock (claim-next.ts): one may have started an older build between the
+  // read and the cancel. Such a build runs now, and is reported with the running ones.
+  const canceledIds = new Set(canceledRows.map((r) => r.id));
+  const missed = ids.filter((id) => !canceledIds.has(id));
+  const startedSince: LiveRow[] =
+    missed.length === 0
+      ? []
+      : await trx
+          .selectFrom('builds as r')
+          .innerJoin('builds as p', 'p.id', 'r.group_id')
+          .selectAll('r')
+          .select('p.seq as unit_seq')
+          .where('r.id', 'in', missed)
+          .where('r.status', '=', 'started')
+          .execute();
   let dropped = false;
   const canceled: BuildRecord[] = [];
   // A canceled build will never need its build-arg values.
@@ -74,7 +90,8 @@ export async function supersedeIn(
     canceled.push(toBuildRecord(result.row));
   }
   const running = new Map<string, BuildRecord>();
-  for (const { build } of older.filter(({ row }) => row.status === 'started').sort((a, b) => a.row.seq - b.row.seq)) {
+  const startedOlder = [...older.filter(({ row }) => row.status === 'started'), ...startedSince.map((row) => ({ row, build: toBuildRecord(row) }))];
+  for (const { build } of startedOlder.sort((a, b) => a.row.seq - b.row.seq)) {
     if (!running.has(build.groupId)) running.set(build.groupId, build);
   }
   return { supersession: { newest: newest.build, canceled: canceled.sort(bySeqOf(canceledRows)), running: [...running.values()] }, dropped };
