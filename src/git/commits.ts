@@ -17,6 +17,12 @@ export function checkShas(shas: readonly string[]): readonly string[] {
  * would write into the mirror outside its lock, and bring the whole history behind the commit.
  */
 export async function missingCommits(run: (args: readonly string[]) => Promise<RunResult>, shas: readonly string[]): Promise<string[]> {
+  if (shas.length === 0) return [];
+  // Usually every one is there (the mirror keeps its history): one process answers for all of them.
+  // Any one missing fails the whole call, and each is then looked at alone to tell which.
+  const all = await run(['rev-list', '--no-walk', '--missing=allow-any', ...shas]);
+  const listed = new Set(all.stdout.split('\n').map((l) => l.trim()));
+  if (all.code === 0 && shas.every((sha) => listed.has(sha))) return [];
   const held = await Promise.all(
     shas.map(async (sha) => {
       const res = await run(['rev-list', '--no-walk', '--missing=allow-any', sha]);
