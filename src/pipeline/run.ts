@@ -55,6 +55,7 @@ export async function runPipeline(
   let stage = 'checkout';
   let ref: string | undefined;
   let created = false;
+  let diffing: Promise<unknown> | undefined;
   try {
     await createWorkspace(req.workDir);
     created = true;
@@ -73,11 +74,20 @@ export async function runPipeline(
       req.log.write(`Skipped: ${skip}`);
       return { commit: co.commit, ref, results: [], skipped: skip };
     }
-    stage = 'changes';
-    const skips = await pathSkips(deps, co, { ...req, signal });
+    // The changed paths are read (git diffs) while the projects are planned and recorded: neither
+    // needs the other, and a monorepo push would otherwise wait for one after the other.
+    const changes = (diffing = pathSkips(deps, co, { ...req, signal })).then(
+      (skips) => ({ skips }),
+      (err: unknown) => ({ err }),
+    );
     stage = 'plan';
     const planned = await Promise.all(co.buildFile.projects.map((p) => planProject(p, co, deps.config)));
     await listener.onPlan?.(planned, co);
+    stage = 'changes';
+    const changed = await changes;
+    if ('err' in changed) throw changed.err;
+    const { skips } = changed;
+    stage = 'plan';
     const many = planned.length > 1;
     // Settled, not Promise.all: a listener failing for one project must not leave the others running
     // after the workspace they build from is removed.
@@ -105,6 +115,8 @@ export async function runPipeline(
     req.log.write(`Build ${failure.outcome} in ${seconds(Date.now() - started)}`);
     return { ...(ref !== undefined && { ref }), results: [], failure: { ...failure, badInput } };
   } finally {
+    // A failed plan leaves no git process reading the workspace about to be kept or removed.
+    await diffing?.catch(() => undefined);
     timeout.clear();
     // The git cache may keep the checkout for the next build of the repository. Not a stopped build's:
     // a process it started could still be writing there.
