@@ -12,7 +12,6 @@ import { createServer } from '../src/main/server.js';
 import { testConfig } from '../test/helpers/config.js';
 import { commitFiles, makeBareRepo } from '../test/helpers/fixture-repo.js';
 import { startGitServer } from '../test/helpers/git-server.js';
-import { getJson } from '../test/helpers/server.js';
 import { githubRequest, pushToMaster, rewriteRepo } from '../test/github/fixtures.js';
 import { fmt, median } from './lib.js';
 
