@@ -62,8 +62,8 @@ async function run(label: string, databaseUrl: string): Promise<void> {
         updated_at: now,
       };
     });
-    // As a server's database stands after autovacuum has seen the rows, not while it is about to.
-    if (label === 'postgres') await sql`analyze builds`.execute(backend.db);
+    // As a server's database stands once autovacuum has been through the rows, not while it is about to.
+    if (label === 'postgres') await sql`vacuum analyze builds`.execute(backend.db);
     await backend.close();
     console.log(`${label}: ${TOTAL} builds inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 

@@ -142,9 +142,10 @@ export interface Store {
   listGroup(groupId: string): Promise<BuildRecord[]>;
   /** Projects with their latest build, most recently built first. */
   listProjects(q: { limit: number }): Promise<ProjectSummary[]>;
-  /** The newest queued, started, passed or failed build of a project (`<repo>__<project>`), on
-   *  `branch` when given; canceled and skipped builds are passed over. Indexed (badges). */
-  latestBuild(project: string, branch?: string): Promise<BuildRecord | undefined>;
+  /** The status of the newest queued, started, passed or failed build of a project
+   *  (`<repo>__<project>`), on `branch` when given; canceled and skipped builds are passed over.
+   *  Indexed (badges). */
+  latestStatus(project: string, branch?: string): Promise<BuildStatus | undefined>;
   /** Every project's newest queued, started, passed or failed build on its default branch (the branch
    *  of its newest build tagged `latest`, else any branch), by project name; at most `limit`. One
    *  indexed query (the wall). */

@@ -17,7 +17,7 @@ import { receiveDelivery } from './queries/receive-delivery.js';
 import { failStarted } from './queries/fail-started.js';
 import { listNotifications, recordNotification } from './queries/notifications.js';
 import { reclaim, renewLeases } from './queries/leases.js';
-import { latestBuild } from './queries/latest-build.js';
+import { latestStatus } from './queries/latest-status.js';
 import { listProjects } from './queries/list-projects.js';
 import { appendLog, readLog } from './queries/logs.js';
 import { listProjectBuilds } from './queries/project-builds.js';
@@ -44,7 +44,7 @@ export function createSqlStore(backend: SqlBackend): Store {
     listBuilds: (q) => run('list builds', () => listBuilds(backend, q)),
     listGroup: (groupId) => run('list a build group', () => listGroup(backend, groupId)),
     listProjects: (q) => run('list projects', () => listProjects(backend, q)),
-    latestBuild: (project, branch) => run('read a project\'s latest build', () => latestBuild(backend, project, branch)),
+    latestStatus: (project, branch) => run('read a project\'s latest status', () => latestStatus(backend, project, branch)),
     wall: (q) => run('read the wall', () => wall(backend, q)),
     listProjectBuilds: (project, limit) => run('list a project\'s builds', () => listProjectBuilds(backend, project, limit)),
     buildTimes: (since) => run('read build times', () => buildTimes(backend, since)),

@@ -42,8 +42,8 @@ export function badgeRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'store'>):
     const branch = typeof raw === 'string' && raw !== '' ? raw : undefined;
     // `?branch[]=x` or an over-long value names no branch Roger builds.
     const askable = name.length <= MAX_NAME && (raw === undefined || raw === '' || (branch !== undefined && branch.length <= MAX_BRANCH));
-    const build = askable ? await deps.store.latestBuild(name, branch) : undefined;
-    const badge = BADGES.get(badgeState(build?.status));
+    const status = askable ? await deps.store.latestStatus(name, branch) : undefined;
+    const badge = BADGES.get(badgeState(status));
     if (!badge) throw new Error('every state has a badge');
     void reply
       .header('content-type', 'image/svg+xml; charset=utf-8')

@@ -13,6 +13,7 @@ import { postgresRepoQueue } from './0012-repo-queue.js';
 import { leaseExpiries } from './0013-lease-expiries.js';
 import { buildNotify } from './0014-build-notify.js';
 import { postgresBuildargNames } from './0015-buildarg-names-sql.js';
+import { postgresBadgeCoveringIndex } from './0016-badge-covering-index.js';
 
 /**
  * Postgres migrations. Each is frozen once released: change the schema by adding one, never by editing.
@@ -37,5 +38,6 @@ export const postgresMigrations: MigrationProvider = {
       '0014_build_notify': buildNotify,
       // Postgres only: the claim SQLite runs has no use for it (claim-next.ts).
       '0015_buildarg_names_sql': postgresBuildargNames,
+      '0016_badge_covering_index': postgresBadgeCoveringIndex,
     }),
 };
