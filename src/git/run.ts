@@ -58,6 +58,8 @@ export interface RunOptions {
    * the remote advertised, which no porcelain prints (the HEAD symref a fetch was told). Never logged.
    */
   packetTrace?: (line: string) => void;
+  /** Written to git's stdin, which is then closed; without it git reads nothing. */
+  input?: string;
 }
 
 export interface RunResult {
@@ -82,8 +84,14 @@ export function runGit(binary: string, args: readonly string[], opts: RunOptions
     // fd 3 is inherited by what git starts (git-remote-https), which traces the advertisement too.
     const traced = opts.packetTrace !== undefined;
     const env = traced ? { ...opts.env, GIT_TRACE_PACKET: String(TRACE_FD) } : opts.env;
-    const child = spawn(binary, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe', traced ? 'pipe' : 'ignore'], detached: true });
+    const fed = opts.input !== undefined;
+    const child = spawn(binary, args, { cwd: opts.cwd, env, stdio: [fed ? 'pipe' : 'ignore', 'pipe', 'pipe', traced ? 'pipe' : 'ignore'], detached: true });
     const [out, err] = [piped(child.stdout), piped(child.stderr)];
+    if (fed) {
+      // git may exit before reading it all (a bad line): its exit code says so, not an EPIPE here.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(opts.input);
+    }
     const stderr: string[] = [];
     let stdout = '';
     let truncated = false;

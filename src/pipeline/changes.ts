@@ -52,8 +52,10 @@ export function projectSkip(project: Project, changed: readonly string[]): strin
 
 /**
  * Diffing two trees needs only the two commits: the bases missing from the checkout are fetched through
- * the git adapter (into the mirror the checkout came from, under its lock, never shallow), then
- * `git diff` names every added, changed and deleted path, one diff per base.
+ * the git adapter (into the mirror the checkout came from, under its lock, never shallow), then one
+ * git process names every added, changed and deleted path since each base (`diffAll`); a monorepo's
+ * projects were each built at their own commit, and a process per base cost a push milliseconds per
+ * project. Should that one process fail or say too much, each base gets a `git diff` of its own.
  */
 async function changesSince(deps: PipelineDeps, req: PipelineRequest, co: CheckedOut, bases: string[]): Promise<Map<string, Changes>> {
   const head = co.commit.sha;
@@ -63,20 +65,62 @@ async function changesSince(deps: PipelineDeps, req: PipelineRequest, co: Checke
   const gone = others.length === 0 ? new Map<string, string>() : await deps.git.fetchCommits({ url: req.repo, dir: co.dir, shas: others, token, tokenUser, signal: req.signal });
   // A diff reads only local objects: no credential, no remote.
   const env = gitEnv(process.env, { protocols: deps.config.builds.allowedSchemes });
-  const run = (args: readonly string[], capture = false) => runGit('git', args, { cwd: co.dir, env, signal: req.signal, secrets: [], captureStdout: capture });
+  const run: Run = (args, o = {}) => runGit('git', args, { cwd: co.dir, env, signal: req.signal, secrets: [], captureStdout: o.capture, input: o.input });
   const result = new Map<string, Changes>(bases.filter((b) => b === head).map((b) => [b, { files: [] }]));
+  for (const [base, why] of gone) result.set(base, { unknown: `the last passed build's commit ${base.slice(0, 12)} cannot be fetched (${why})` });
+  const held = others.filter((b) => !gone.has(b));
+  const all = held.length > 1 ? await diffAll(run, held, head) : undefined;
   await Promise.all(
-    others.map(async (base) => {
-      const why = gone.get(base);
-      result.set(base, why !== undefined ? { unknown: `the last passed build's commit ${base.slice(0, 12)} cannot be fetched (${why})` } : await diff(run, req.log, base, head));
+    held.map(async (base, i) => {
+      const files = all?.[i];
+      if (!files) return result.set(base, await diff(run, req.log, base, head));
+      logChanges(req.log, files, base.slice(0, 12));
+      return result.set(base, { files });
     }),
   );
   return result;
 }
 
-async function diff(run: (args: readonly string[], capture?: boolean) => ReturnType<typeof runGit>, log: BuildLog, base: string, head: string): Promise<Changes> {
+type Run = (args: readonly string[], o?: { capture?: boolean; input?: string }) => ReturnType<typeof runGit>;
+
+/** Statuses `--name-status` gives without rename detection: one letter each. */
+const STATUS = /^[ADMTUX]$/;
+
+/**
+ * The changed paths since each of `bases`, in their order, from one `git diff-tree --stdin`: each input
+ * line is the head and one base (a commit and the parent it is compared with), and for each, in order,
+ * git prints the head's id (`--always`: even when nothing changed) and then a status letter and a path
+ * per file, NUL-separated. A path always follows its status, so no path, whatever it looks like, is
+ * taken for the next id. Undefined when git fails, says more than it may, or prints what this does not
+ * read as that: the caller then diffs each base alone.
+ */
+async function diffAll(run: Run, bases: readonly string[], head: string): Promise<string[][] | undefined> {
+  const input = bases.map((base) => `${head} ${base}\n`).join('');
+  const res = await run(['diff-tree', '--stdin', '--always', '-r', '-z', '--no-renames', '--name-status'], { capture: true, input });
+  if (res.code !== 0 || res.truncated) return undefined;
+  const tokens = res.stdout.split('\0');
+  // -z ends the output with a NUL: the last token is empty.
+  if (tokens.pop() !== '') return undefined;
+  const lists: string[][] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const token = tokens[i] ?? '';
+    const current = lists.at(-1);
+    if (current && STATUS.test(token) && i + 1 < tokens.length) {
+      current.push(tokens[i + 1] ?? '');
+      i += 2;
+    } else if (token === head) {
+      lists.push([]);
+      i += 1;
+    } else {
+      return undefined;
+    }
+  }
+  return lists.length === bases.length ? lists : undefined;
+}
+
+async function diff(run: Run, log: BuildLog, base: string, head: string): Promise<Changes> {
   const short = base.slice(0, 12);
-  const res = await run(['diff', '--name-only', '-z', '--no-renames', base, head], true);
+  const res = await run(['diff', '--name-only', '-z', '--no-renames', base, head], { capture: true });
   if (res.code !== 0) return { unknown: `cannot compare with ${short} (${lastLine(res.stderr)})` };
   if (res.truncated) return { unknown: `too many changes since ${short} to list` };
   const files = res.stdout.split('\0').filter((f) => f !== '');

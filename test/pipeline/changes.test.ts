@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,7 +61,8 @@ describe('changed-path filters against a real git server', () => {
     for (const dir of work) await rm(dir, { recursive: true, force: true });
   });
 
-  async function skipsFor(name: string, base: string | undefined, options: BuildOptions = BRANCH_PUSH, git = createGit()) {
+  /** `base`: the last passed commit of every project, or of each by its id. */
+  async function skipsFor(name: string, base: string | undefined | ((project: string) => string | undefined), options: BuildOptions = BRANCH_PUSH, git = createGit()) {
     const lines: string[] = [];
     const asked: string[] = [];
     const deps: PipelineDeps = {
@@ -69,7 +70,7 @@ describe('changed-path filters against a real git server', () => {
       git,
       config,
       pushLock: new KeyedLock(),
-      history: { lastPassedCommit: async (project) => (asked.push(project), base) },
+      history: { lastPassedCommit: async (project) => (asked.push(project), typeof base === 'function' ? base(project) : base) },
     };
     const workDir = await mkdtemp(join(tmpdir(), 'roger-changes-ws-'));
     work.push(workDir);
@@ -94,6 +95,41 @@ describe('changed-path filters against a real git server', () => {
     expect(log).toContain('… and 9980 more');
     // Typically well under a second; the bound only catches a stage gone quadratic.
     expect(ms).toBeLessThan(30_000);
+  });
+
+  it('diffs projects built at different commits in one git process, whatever the changed paths are named', async () => {
+    const yml = ['one:\n  paths: [one/**]', 'two:\n  paths: [two/**]', 'three:\n  paths: [three/**]'].join('\n') + '\n';
+    const { dir, sha: c0 } = await makeBareRepo(root, 'many-bases', { 'build.yml': yml, 'two/x': 'v0\n' });
+    // Paths that look like what the output's other tokens look like: status letters, a commit id, a newline.
+    const c1 = await commitFiles(dir, { M: 'm\n', A: 'a\n', [c0]: 'named after a base\n', 'odd\nname': 'nl\n' });
+    const c2 = await commitFiles(dir, { 'two/x': 'v1\n' });
+    // Back to v0: the head's tree is c1's again, so nothing changed since c1.
+    await commitFiles(dir, { 'two/x': 'v0\n' });
+    const bases: Record<string, string> = { one: c0, two: c2.sha, three: c1.sha };
+    // Every git the stage starts, through a wrapper first on PATH that notes its arguments.
+    const wrapper = await mkdtemp(join(tmpdir(), 'roger-git-wrapper-'));
+    work.push(wrapper);
+    const calls = join(wrapper, 'calls');
+    const real = (await exec('sh', ['-c', 'command -v git'])).stdout.trim();
+    await writeFile(join(wrapper, 'git'), `#!/bin/sh\necho "$1" >> '${calls}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${wrapper}:${path ?? ''}`;
+    let result;
+    try {
+      result = await skipsFor('many-bases', (project) => bases[project.split('__').pop() ?? '']);
+    } finally {
+      process.env.PATH = path;
+    }
+    const { skips, log } = result;
+    const commands = (await readFile(calls, 'utf8')).split('\n').filter(Boolean);
+    expect(commands.filter((c) => c === 'diff' || c === 'diff-tree')).toEqual(['diff-tree']);
+    expect(skips.get('one')).toBe(`no changed file matches paths (4 files changed since ${c0.slice(0, 12)})`);
+    expect(skips.has('two')).toBe(false);
+    expect(skips.get('three')).toBe(`no changed file matches paths (0 files changed since ${c1.sha.slice(0, 12)})`);
+    expect(log).toContain(`1 file changed since ${c2.sha.slice(0, 12)}:`);
+    for (const path of ['two/x', 'M', 'A', c0]) expect(log).toContain(`  ${path}\n`);
+    // The log writes a path's newline as a line break of its own.
+    expect(log).toMatch(/ {2}odd\n\S+ name\n/);
   });
 
   it('hostile globs over 10,000 long changed paths stay linear', () => {
