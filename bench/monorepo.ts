@@ -2,16 +2,18 @@
  * Monorepo benchmark (issue: build less): a push touching one of ten `paths:`-filtered projects, through
  * the whole server (GitHub push webhook -> every record of the push finished), against a push of a
  * one-project repository with the same Dockerfile. Target: one image built, nine skipped, at most 1.3x.
- * Usage: npx tsx bench/monorepo.ts [runs]
+ * The server is a real `bin/roger serve` of its own, as deployed: not this process, whose larger memory
+ * would make every git it starts cost more to fork.
+ * Usage: npx tsx bench/monorepo.ts [runs]     (compiles dist/ first)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { createServer } from '../src/main/server.js';
 import { testConfig } from '../test/helpers/config.js';
 import { commitFiles, makeBareRepo } from '../test/helpers/fixture-repo.js';
 import { startGitServer } from '../test/helpers/git-server.js';
+import { startServer } from '../test/helpers/server.js';
 import { githubRequest, pushToMaster, rewriteRepo } from '../test/github/fixtures.js';
 import { fmt, median } from './lib.js';
 
@@ -29,9 +31,11 @@ interface Build {
 
 async function main(): Promise<void> {
   const git = await startGitServer({ root: work });
-  const { config } = testConfig(`builds:\n  allowedSchemes: [http]\n  concurrent: 5\ngithub:\n  webhookSecret: ${SECRET}\napp:\n  port: 0\n`);
-  const server = await createServer(config, pino({ level: 'silent' }));
-  const url = `http://127.0.0.1:${(await server.listen()).port}`;
+  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: join(import.meta.dirname, '..'), stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed');
+  const { file } = testConfig(`builds:\n  allowedSchemes: [http]\n  concurrent: 5\ngithub:\n  webhookSecret: ${SECRET}\n`);
+  const server = await startServer(file);
+  const url = server.url;
   const stream = new AbortController();
   try {
     const monoFiles: Record<string, string> = {};
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
     console.log(`ratio ${ratio.toFixed(2)}x (target <= 1.3x), ${runs} runs each, interleaved`);
   } finally {
     stream.abort();
-    await server.close(5_000);
+    await server.stop();
     await git.close();
     rmSync(work, { recursive: true, force: true });
   }
