@@ -65,18 +65,10 @@ function queuedRow(i: number, repo: string, branch: string): NewBuildRow {
     repo,
     branch,
     status: 'queued',
-    tag: null,
-    commit_sha: null,
-    author: null,
-    digest: null,
     trigger: 'api',
     options: '{}',
-    error: null,
     created_at: at,
     updated_at: at,
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
   };
 }
 
