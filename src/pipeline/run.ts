@@ -55,7 +55,7 @@ export async function runPipeline(
   let stage = 'checkout';
   let ref: string | undefined;
   let created = false;
-  let diffing: Promise<unknown> | undefined;
+  let diffing: Promise<Map<string, string>> | undefined;
   try {
     await createWorkspace(req.workDir);
     created = true;
@@ -76,17 +76,14 @@ export async function runPipeline(
     }
     // The changed paths are read (git diffs) while the projects are planned and recorded: neither
     // needs the other, and a monorepo push would otherwise wait for one after the other.
-    const changes = (diffing = pathSkips(deps, co, { ...req, signal })).then(
-      (skips) => ({ skips }),
-      (err: unknown) => ({ err }),
-    );
+    diffing = pathSkips(deps, co, { ...req, signal });
+    // Its failure is thrown where it is awaited below; a plan failing first must not leave it unhandled.
+    diffing.catch(() => undefined);
     stage = 'plan';
     const planned = await Promise.all(co.buildFile.projects.map((p) => planProject(p, co, deps.config)));
     await listener.onPlan?.(planned, co);
     stage = 'changes';
-    const changed = await changes;
-    if ('err' in changed) throw changed.err;
-    const { skips } = changed;
+    const skips = await diffing;
     stage = 'plan';
     const many = planned.length > 1;
     // Settled, not Promise.all: a listener failing for one project must not leave the others running
