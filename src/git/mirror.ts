@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import { buildFailed } from '../core/errors.js';
@@ -14,7 +14,7 @@ import { FileLocks } from './lock.js';
 import { pruneWorktrees, readMark, writeMark } from './mirror-state.js';
 import { redactUrl } from './redact.js';
 import type { RunResult } from './run.js';
-import { keepWorktree, keptCount, refreshWorktree, settleWorktree, takeWorktree, type TakenWorktree } from './worktree-pool.js';
+import { keepWorktree, keptCount, refreshWorktree, settleWorktree, takeWorktree, worktreeName, type TakenWorktree } from './worktree-pool.js';
 
 /** Where mirrors live and how much they may take. */
 export interface GitCacheOptions {
@@ -179,9 +179,7 @@ export class Mirrors {
 
   /** Whether `dir` is a worktree this cache checked out from the mirror of `url`. */
   async owns(dir: string, url: string): Promise<boolean> {
-    const link = await readFile(join(dir, '.git'), 'utf8').catch(() => '');
-    const gitdir = /^gitdir: (.*)$/m.exec(link)?.[1];
-    return gitdir !== undefined && gitdir.startsWith(`${mirrorPath(this.dir, url)}/worktrees/`);
+    return (await worktreeName(mirrorPath(this.dir, url), dir)) !== undefined;
   }
 
   /**
