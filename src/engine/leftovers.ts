@@ -23,9 +23,14 @@ function matches(labels: Record<string, string>, runs: readonly LeftoverRun[]): 
   );
 }
 
-export async function containerRuns(client: EngineClient): Promise<ContainerRun[]> {
+/** Roger's containers that carry a run's labels, in any state. */
+async function labelledContainers(client: EngineClient) {
   const docker = await client.docker();
-  const listed = await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABEL}=true`, BUILD_LABEL] } });
+  return { docker, listed: await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABEL}=true`, BUILD_LABEL] } }) };
+}
+
+export async function containerRuns(client: EngineClient): Promise<ContainerRun[]> {
+  const { listed } = await labelledContainers(client);
   const runs = new Map<string, ContainerRun>();
   for (const { Labels: l } of listed) {
     const [owner, build, attempt] = [l[OWNER_LABEL], l[BUILD_LABEL], Number(l[ATTEMPT_LABEL])];
@@ -37,9 +42,8 @@ export async function containerRuns(client: EngineClient): Promise<ContainerRun[
 
 export async function removeLeftovers(client: EngineClient, runs: readonly LeftoverRun[]): Promise<RemovedContainer[]> {
   if (runs.length === 0) return [];
-  const docker = await client.docker();
   // One listing for several runs; the engine's label filter cannot say "any of".
-  const listed = await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABEL}=true`, BUILD_LABEL] } });
+  const { docker, listed } = await labelledContainers(client);
   const removed: RemovedContainer[] = [];
   for (const c of listed.filter((l) => matches(l.Labels, runs))) {
     try {
