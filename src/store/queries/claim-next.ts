@@ -63,7 +63,8 @@ async function claimUnderLock(backend: SqlBackend, maxStarted: number | null, fi
         .where('status', '=', 'queued')
         .returningAll()
         .executeTakeFirst();
-      if (!row && !(await fairOrder(trx, filters).executeTakeFirst())) return undefined;
+      // SQLite's transaction excludes every other writer: a miss there means nothing can start.
+      if (!row && (!backend.rowLocks || !(await fairOrder(trx, filters).executeTakeFirst()))) return undefined;
     }
     if (!row) return undefined;
     // A filter on builds can choose a branch's younger build while a lock-free claim (Postgres,
