@@ -39,11 +39,7 @@ export async function supersedeIn(
   branch: string,
 ): Promise<{ supersession: Supersession | undefined; dropped: boolean }> {
   await backend.lock(trx, 'claim');
-  const rows: LiveRow[] = await trx
-    .selectFrom('builds as r')
-    .innerJoin('builds as p', 'p.id', 'r.group_id')
-    .selectAll('r')
-    .select('p.seq as unit_seq')
+  const rows: LiveRow[] = await withUnitSeq(trx)
     .where('r.repo', '=', repo)
     .where('r.branch', '=', branch)
     .where('r.status', 'in', ['queued', 'started'])
@@ -73,11 +69,7 @@ export async function supersedeIn(
   const startedSince: LiveRow[] =
     missed.length === 0
       ? []
-      : await trx
-          .selectFrom('builds as r')
-          .innerJoin('builds as p', 'p.id', 'r.group_id')
-          .selectAll('r')
-          .select('p.seq as unit_seq')
+      : await withUnitSeq(trx)
           .where('r.id', 'in', missed)
           .where('r.status', '=', 'started')
           .execute();
@@ -95,6 +87,11 @@ export async function supersedeIn(
     if (!running.has(build.groupId)) running.set(build.groupId, build);
   }
   return { supersession: { newest: newest.build, canceled: canceled.sort(bySeqOf(canceledRows)), running: [...running.values()] }, dropped };
+}
+
+/** Builds (`r`) with the `seq` of their group's first build: which request each belongs to, and its age. */
+function withUnitSeq(trx: Transaction<Database>) {
+  return trx.selectFrom('builds as r').innerJoin('builds as p', 'p.id', 'r.group_id').selectAll('r').select('p.seq as unit_seq');
 }
 
 /** Tags are releases: each build of one is kept, whatever else is pushed. */
